@@ -1,0 +1,45 @@
+import { Command, Option } from "commander";
+import { readBaseSource, readStackSource } from "../plan/stackFiles";
+import { planStack } from "../plan/plan";
+import { planJson, renderPlanText } from "../plan/render";
+import { projectRoot } from "../../components/platform/projectRoot";
+import { EXIT, exitCodeOf, parseInstant, stackOption } from "./common";
+
+interface PlanFlags {
+  stack: string;
+  config?: string;
+  base?: string;
+  now?: Date;
+  format: "text" | "json";
+  inputs: boolean;
+}
+
+export function planCommand(): Command {
+  return new Command("plan")
+    .description("Evaluate the Pulumi program offline (SDK mocks) and print the desired state.")
+    .addOption(stackOption())
+    .option("-c, --config <path>", "stack file to plan instead of Pulumi.<stack>.yaml")
+    .option("-b, --base <rev|path>", "the stack config as deployed now (git revision or file)")
+    .option("--now <iso>", "judge as of this time (default: the clock)", parseInstant)
+    .addOption(
+      new Option("-f, --format <format>", "output format")
+        .choices(["text", "json"])
+        .default("text"),
+    )
+    .option("--no-inputs", "text format: leave out the resources' inputs")
+    .action(async (flags: PlanFlags) => {
+      process.exitCode = await exitCodeOf(async () => {
+        const root = projectRoot(process.cwd());
+        const now = flags.now ?? new Date();
+        const source = readStackSource(root, flags.stack, flags.config);
+        const base = flags.base ? readBaseSource(root, flags.stack, flags.base) : undefined;
+        const plan = await planStack({ source, base, now });
+        process.stdout.write(
+          flags.format === "json"
+            ? `${JSON.stringify(planJson(plan), null, 2)}\n`
+            : `${renderPlanText(plan, { inputs: flags.inputs })}\n`,
+        );
+        return EXIT.ok;
+      });
+    });
+}

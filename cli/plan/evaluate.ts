@@ -1,0 +1,221 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as sdkSettings from "@pulumi/pulumi/runtime/settings";
+import type { DeployedState } from "../../domain/deployed";
+import type { StackSource } from "./stackFiles";
+import { secretPlaceholders } from "./stackFiles";
+
+/** One resource the program registered, with the options the policies and reviewers care about. */
+export interface PlannedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  custom: boolean;
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  dependsOn: string[];
+  /** Inputs as registered; secret values are replaced by SECRET_MASK. */
+  inputs: Record<string, unknown>;
+  /** Dotted paths of inputs that are secrets. */
+  secretPaths: string[];
+}
+
+export interface Evaluation {
+  resources: PlannedResource[];
+  outputs: Record<string, unknown>;
+  ms: number;
+}
+
+export const SECRET_MASK = "[secret]";
+
+interface Captured {
+  resource: pulumi.Resource;
+  type: string;
+  name: string;
+  opts: pulumi.ResourceOptions & { retainOnDelete?: boolean; deleteBeforeReplace?: boolean };
+  secretChecks: Promise<string | undefined>[];
+}
+
+function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((done) => output.apply((value) => done(value)));
+}
+
+/** Record which input paths hold secret outputs, without waiting for anything else. */
+function findSecrets(value: unknown, path: string, checks: Promise<string | undefined>[]): void {
+  if (pulumi.Output.isInstance(value)) {
+    checks.push(pulumi.isSecret(value).then((secret) => (secret ? path : undefined)));
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) =>
+      findSecrets(item, path ? `${path}.${index}` : String(index), checks),
+    );
+  } else if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+    for (const [key, item] of Object.entries(value))
+      findSecrets(item, path ? `${path}.${key}` : key, checks);
+  }
+}
+
+/** Marker the SDK's serializer puts on secret values (rpc.specialSigKey / specialSecretSig). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretWrapper(value: unknown): value is { value: unknown } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  );
+}
+
+/**
+ * The mocks receive a secret as a wrapper around its value; where the program's own inputs show
+ * which part is secret (an env entry inside a list), only that part is masked.
+ */
+function unwrapSecrets(value: unknown, path: string, paths: string[]): unknown {
+  if (isSecretWrapper(value)) {
+    const finer = paths.some((p) => p === path || p.startsWith(`${path}.`) || path === "");
+    return finer ? unwrapSecrets(value.value, path, paths) : SECRET_MASK;
+  }
+  if (Array.isArray(value))
+    return value.map((item, i) => unwrapSecrets(item, path ? `${path}.${i}` : String(i), paths));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        unwrapSecrets(item, path ? `${path}.${key}` : key, paths),
+      ]),
+    );
+  }
+  return value;
+}
+
+function maskPaths(inputs: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+  const copy = unwrapSecrets(inputs, "", paths) as Record<string, unknown>;
+  for (const path of paths) {
+    const parts = path.split(".");
+    let node: Record<string, unknown> | undefined = copy;
+    for (const part of parts.slice(0, -1)) {
+      const next: unknown = node?.[part];
+      node = next && typeof next === "object" ? (next as Record<string, unknown>) : undefined;
+    }
+    const last = parts[parts.length - 1];
+    if (node && last in node) node[last] = SECRET_MASK;
+  }
+  return copy;
+}
+
+/** Internals of the pinned SDK (@pulumi/pulumi 3.248, tested in test/plan.test.ts). */
+const runtimeSettings = sdkSettings as unknown as {
+  _reset(): void;
+  waitForRPCs(): Promise<void>;
+};
+
+let evaluations = 0;
+
+export interface EvaluateOptions {
+  source: StackSource;
+  now: Date;
+  /** What the stack's own last outputs say is deployed (the base config's state). */
+  deployed?: DeployedState;
+}
+
+/**
+ * Run the real program in-process under the SDK's mocks for one stack config, and return what it
+ * registered. Mocks see inputs; a stack transformation sees the options (protect, dependsOn, ...).
+ */
+export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
+  const started = performance.now();
+  if (evaluations++ > 0) runtimeSettings._reset();
+  const { source } = options;
+  const registered = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const state: Record<string, unknown> =
+          args.type === "pulumi:pulumi:StackReference"
+            ? {
+                name: args.inputs.name,
+                outputs: options.deployed ? { deployed: options.deployed } : {},
+                secretOutputNames: [],
+              }
+            : { name: args.name, ...args.inputs };
+        const id = `${args.name}-id`;
+        registered.set(`${args.type}::${args.name}`, {
+          inputs: args.inputs as Record<string, unknown>,
+          custom: args.custom !== false,
+        });
+        return { id, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    source.project,
+    source.stack,
+    false,
+    "organization",
+  );
+  const placeholders = secretPlaceholders(source.project);
+  pulumi.runtime.setAllConfig({ ...placeholders, ...source.flat }, Object.keys(placeholders));
+
+  const captured: Captured[] = [];
+  let outputs: Record<string, unknown> = {};
+  let failure: unknown;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const secretChecks: Promise<string | undefined>[] = [];
+      findSecrets(args.props, "", secretChecks);
+      captured.push({
+        resource: args.resource,
+        type: args.type,
+        name: args.name,
+        opts: args.opts,
+        secretChecks,
+      });
+      return undefined;
+    });
+    try {
+      // Loaded on first use: the program pulls in the provider SDKs.
+      const { aitbProgram } =
+        require("../../components/program") as typeof import("../../components/program");
+      outputs = await aitbProgram({ now: options.now });
+    } catch (error) {
+      failure = error;
+    }
+    return outputs;
+  });
+  if (failure) throw failure;
+  await runtimeSettings.waitForRPCs();
+
+  const resources = await Promise.all(
+    captured.map(async (entry): Promise<PlannedResource> => {
+      const urn = await resolve(entry.resource.urn);
+      const parent = entry.opts.parent ? await resolve(entry.opts.parent.urn) : undefined;
+      const dependsOnInput = await resolve(pulumi.output(entry.opts.dependsOn ?? []));
+      const dependsOnList = (
+        Array.isArray(dependsOnInput) ? dependsOnInput : [dependsOnInput]
+      ) as pulumi.Resource[];
+      const dependsOn = await Promise.all(dependsOnList.map((resource) => resolve(resource.urn)));
+      const secretPaths = (await Promise.all(entry.secretChecks)).filter(
+        (p): p is string => p !== undefined,
+      );
+      const mocked = registered.get(`${entry.type}::${entry.name}`);
+      const inputs = mocked?.inputs ?? {};
+      return {
+        urn,
+        type: entry.type,
+        name: entry.name,
+        parent,
+        custom: mocked?.custom ?? false,
+        protect: entry.opts.protect === true,
+        retainOnDelete: entry.opts.retainOnDelete === true,
+        deleteBeforeReplace: entry.opts.deleteBeforeReplace === true,
+        dependsOn: [...new Set(dependsOn)].sort(),
+        inputs: maskPaths(inputs, secretPaths),
+        secretPaths,
+      };
+    }),
+  );
+  const resolvedOutputs = (await resolve(pulumi.output(outputs))) as Record<string, unknown>;
+  return { resources, outputs: resolvedOutputs, ms: performance.now() - started };
+}

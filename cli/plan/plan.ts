@@ -1,0 +1,71 @@
+import { ConfigError } from "../../config/errors";
+import { validateStackConfig } from "../../config/validate";
+import { deploymentSpec } from "../../domain/deployment";
+import type { DeployedState } from "../../domain/deployed";
+import type { Color } from "../../domain/colors";
+import { evaluateProgram, type PlannedResource } from "./evaluate";
+import type { StackSource } from "./stackFiles";
+
+export interface Plan {
+  stack: string;
+  project: string;
+  origin: string;
+  target: string;
+  environment: string;
+  activeColor: Color;
+  standbyColor: Color;
+  releases: Record<Color, string>;
+  resources: PlannedResource[];
+  outputs: Record<string, unknown>;
+  /** What the base config says is deployed, when a base was given. */
+  deployed?: DeployedState;
+  ms: number;
+}
+
+export interface PlanOptions {
+  source: StackSource;
+  now: Date;
+  base?: StackSource;
+}
+
+/**
+ * Evaluate a stack config offline. The base, when given, is evaluated too so the deployed state
+ * the program reads back is exactly what that config's stack would have exported.
+ */
+export async function planStack(options: PlanOptions): Promise<Plan> {
+  const started = performance.now();
+  const config = validateStackConfig(options.source.values, options.now);
+  let deployed: DeployedState | undefined;
+  if (options.base) {
+    try {
+      const base = await evaluateProgram({ source: options.base, now: options.now });
+      deployed = base.outputs.deployed as DeployedState;
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        throw new ConfigError(
+          error.issues.map((issue) => ({
+            ...issue,
+            message: `(base ${options.base?.origin}) ${issue.message}`,
+          })),
+        );
+      }
+      throw error;
+    }
+  }
+  const evaluation = await evaluateProgram({ source: options.source, now: options.now, deployed });
+  const spec = deploymentSpec(config);
+  return {
+    stack: options.source.stack,
+    project: options.source.project,
+    origin: options.source.origin,
+    target: config.target,
+    environment: config.environment,
+    activeColor: spec.activeColor,
+    standbyColor: spec.standbyColor,
+    releases: { blue: spec.colors.blue.release, green: spec.colors.green.release },
+    resources: evaluation.resources,
+    outputs: evaluation.outputs,
+    deployed,
+    ms: performance.now() - started,
+  };
+}

@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentSpec } from "../domain/deployment";
+import { COLORS } from "../domain/colors";
+import type { DatabaseHandle, Platform } from "./platform/types";
+
+export interface BackupPlanArgs {
+  spec: DeploymentSpec;
+  platform: Platform;
+  database: DatabaseHandle;
+  preSwitchSnapshot: boolean;
+  configBackup: boolean;
+}
+
+/**
+ * Backups keyed by release: a database snapshot taken before every switch or re-pin (filed under
+ * the release that was live), and the configuration of every pinned release.
+ */
+export class BackupPlan extends pulumi.ComponentResource {
+  readonly snapshot?: pulumi.Resource[];
+  readonly locations: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aitb:deploy:BackupPlan", name, {}, opts);
+    this.locations = {};
+    if (args.preSwitchSnapshot) {
+      const switchKey = [
+        args.spec.activeColor,
+        ...COLORS.map((color) => `${color}=${args.spec.colors[color].release}`),
+      ].join(",");
+      const snapshot = args.platform.snapshot({ switchKey, database: args.database }, this);
+      this.snapshot = snapshot.resources;
+      this.locations.databaseSnapshots = snapshot.location;
+    }
+    if (args.configBackup) {
+      const releases = [...new Set(COLORS.map((color) => args.spec.colors[color].release))].sort();
+      for (const release of releases) {
+        const color = COLORS.find((c) => args.spec.colors[c].release === release) ?? "blue";
+        const backup = args.platform.configBackup(release, args.spec.colors[color].services, this);
+        this.locations[`config-${release}`] = backup.location;
+      }
+    }
+    this.registerOutputs({ locations: this.locations });
+  }
+}

@@ -1,0 +1,160 @@
+import * as pulumi from "@pulumi/pulumi";
+import { COLORS, type Color } from "../domain/colors";
+import { deploymentSpec, type DeploymentSpec } from "../domain/deployment";
+import { knownGoodReleases, type DeployedState } from "../domain/deployed";
+import { resolveRestorePoint } from "../domain/restore";
+import type { Platform, PlatformContext, DatabaseHandle } from "./platform/types";
+import { ColorSlot } from "./ColorSlot";
+import { TrafficRouter } from "./TrafficRouter";
+import { BackupPlan } from "./BackupPlan";
+import { DatabaseRestore } from "./DatabaseRestore";
+import { HealthGate } from "./HealthGate";
+import { ChangeRecord } from "./ChangeRecord";
+
+export interface BlueGreenDeploymentArgs {
+  context: PlatformContext;
+  platform: Platform;
+  /** The stack's own last `deployed` output; undefined for a new stack. */
+  deployed: pulumi.Input<DeployedState | undefined>;
+}
+
+/**
+ * The AITB trading system as two colors behind one router. Changing `aitb:activeColor` changes the
+ * router, the two bots' trading modes, the health gate and the change record, and nothing else.
+ */
+export class BlueGreenDeployment extends pulumi.ComponentResource {
+  readonly spec: DeploymentSpec;
+  readonly desired: DeployedState;
+  readonly slots: Record<Color, ColorSlot>;
+  readonly router: TrafficRouter;
+  readonly backups: BackupPlan;
+  readonly database: DatabaseHandle;
+  readonly restore?: DatabaseRestore;
+
+  constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aitb:deploy:BlueGreenDeployment", name, {}, opts);
+    const { config } = args.context;
+    const platform = args.platform;
+    this.spec = deploymentSpec(config);
+    const { activeColor, standbyColor } = this.spec;
+
+    platform.foundation(this.spec, this);
+    this.database = platform.database(this);
+    this.backups = new BackupPlan(
+      `${name}-backups`,
+      {
+        spec: this.spec,
+        platform,
+        database: this.database,
+        preSwitchSnapshot: config.backups.preSwitchSnapshot,
+        configBackup: config.backups.configBackup,
+      },
+      { parent: this },
+    );
+    const snapshot = this.backups.snapshot ?? [];
+
+    const restore = config.database.restore;
+    if (restore) {
+      this.restore = new DatabaseRestore(
+        `${name}-restore`,
+        {
+          platform,
+          live: this.database,
+          color: restore.color,
+          point: resolveRestorePoint(config.database, restore, config.releaseHistory),
+          reason: restore.reason,
+          incident: restore.incident,
+        },
+        { parent: this, dependsOn: snapshot },
+      );
+    }
+    const databaseUrlOf = (color: Color) =>
+      this.restore && restore?.color === color ? this.restore.url : this.database.url;
+    const afterOf = (color: Color) =>
+      this.restore && restore?.color === color
+        ? [...snapshot, ...this.restore.handle.resources]
+        : snapshot;
+
+    // The standby is declared first so the live bot can wait for the standby bot's demotion.
+    const standby = new ColorSlot(
+      `${name}-${standbyColor}`,
+      {
+        spec: this.spec.colors[standbyColor],
+        platform,
+        databaseUrl: databaseUrlOf(standbyColor),
+        exchangeApiKey: args.context.secrets.exchangeApiKey,
+        after: afterOf(standbyColor),
+      },
+      { parent: this },
+    );
+    const active = new ColorSlot(
+      `${name}-${activeColor}`,
+      {
+        spec: this.spec.colors[activeColor],
+        platform,
+        databaseUrl: databaseUrlOf(activeColor),
+        exchangeApiKey: args.context.secrets.exchangeApiKey,
+        after: afterOf(activeColor),
+        promoteAfter: standby.bot,
+      },
+      { parent: this },
+    );
+    this.slots = { [activeColor]: active, [standbyColor]: standby } as Record<Color, ColorSlot>;
+
+    this.router = new TrafficRouter(
+      `${name}-router`,
+      {
+        spec: this.spec,
+        platform,
+        dependsOn: [...active.services.map((s) => s.resource), ...snapshot],
+      },
+      { parent: this },
+    );
+
+    const switchKey = [
+      activeColor,
+      ...COLORS.map((c) => `${c}=${this.spec.colors[c].release}`),
+    ].join(",");
+    if (config.healthGate.enabled) {
+      new HealthGate(
+        `${name}-health`,
+        {
+          checks: platform.healthChecks(
+            this.spec,
+            { blue: this.slots.blue.services, green: this.slots.green.services },
+            this.router.publicEndpoint,
+          ),
+          timeoutSeconds: config.healthGate.timeoutSeconds,
+          switchKey,
+          dependsOn: [...this.router.resources, standby.bot, active.bot],
+        },
+        { parent: this },
+      );
+    }
+
+    this.desired = {
+      activeColor,
+      releases: { blue: this.spec.colors.blue.release, green: this.spec.colors.green.release },
+      database: this.database.identity,
+      restore: restore && this.restore ? `${restore.color}:${this.restore.target}` : "",
+      knownGoodReleases: knownGoodReleases(config.releaseHistory),
+    };
+    new ChangeRecord(
+      `${name}-change`,
+      {
+        change: config.change,
+        environment: config.environment,
+        deployed: args.deployed,
+        desired: this.desired,
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      activeColor,
+      standbyColor,
+      releases: this.desired.releases,
+      publicEndpoint: this.router.publicEndpoint,
+    });
+  }
+}

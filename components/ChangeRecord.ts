@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import type { ChangeRecord as ChangeRecordConfig } from "../config/schema";
+import type { DeployedState } from "../domain/deployed";
+
+/** Environment keys of the record resource, read by the change-aware policies. */
+export const RECORD_ENV = {
+  change: "AITB_CHANGE",
+  deployed: "AITB_DEPLOYED",
+  desired: "AITB_DESIRED",
+  environment: "AITB_ENVIRONMENT",
+} as const;
+
+export interface ChangeRecordArgs {
+  change: ChangeRecordConfig;
+  environment: string;
+  /** What the stack had deployed before this update (its own last outputs); undefined on a new stack. */
+  deployed: pulumi.Input<DeployedState | undefined>;
+  desired: DeployedState;
+}
+
+/**
+ * Why this update happens and what it changes, as a resource the policy pack can see: the change
+ * class, reason and incident, and both sides of the change (deployed and desired). Applying it
+ * prints the record into the update log.
+ */
+export class ChangeRecord extends pulumi.ComponentResource {
+  readonly record: command.local.Command;
+
+  constructor(name: string, args: ChangeRecordArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aitb:deploy:ChangeRecord", name, {}, opts);
+    const change = JSON.stringify(args.change);
+    this.record = new command.local.Command(
+      `${name}-entry`,
+      {
+        create: `echo "aitb change record: $${RECORD_ENV.change}"`,
+        environment: {
+          [RECORD_ENV.change]: change,
+          [RECORD_ENV.deployed]: pulumi
+            .output(args.deployed)
+            .apply((deployed) => JSON.stringify(deployed ?? null)),
+          [RECORD_ENV.desired]: JSON.stringify(args.desired),
+          [RECORD_ENV.environment]: args.environment,
+        },
+        triggers: [change, JSON.stringify(args.desired)],
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ change: args.change });
+  }
+}

@@ -1,0 +1,96 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { Color } from "../../domain/colors";
+import type { ServiceSpec, DeploymentSpec } from "../../domain/deployment";
+import type { Route } from "../../domain/routing";
+import type { RestorePoint } from "../../domain/restore";
+import type { ParsedStackConfig, SecretKey } from "../../config/schema";
+import type { HealthCheck } from "../health/checks";
+
+/** What every adapter is given: validated config and secrets, never raw pulumi.Config. */
+export interface PlatformContext {
+  config: ParsedStackConfig;
+  secrets: Record<SecretKey, pulumi.Output<string>>;
+  stack: string;
+  project: string;
+}
+
+export interface DatabaseHandle {
+  /** Identity of the live database (server or container and database name). */
+  identity: string;
+  /** Connection URL of the live database: a secret. */
+  url: pulumi.Output<string>;
+  resources: pulumi.Resource[];
+}
+
+export interface ServiceHandle {
+  resource: pulumi.Resource;
+  /** Health URL reachable from where `pulumi up` runs, when there is one. */
+  healthUrl?: pulumi.Output<string>;
+}
+
+export interface ServiceRequest {
+  spec: ServiceSpec;
+  /** Environment values that are secrets (DATABASE_URL, EXCHANGE_API_KEY). */
+  secretEnv: Record<string, pulumi.Output<string>>;
+  /** Set on the bots: their trading mode changes replace them, and two may never be live. */
+  dependsOn: pulumi.Resource[];
+}
+
+export interface RouterRequest {
+  spec: DeploymentSpec;
+  routes: Route[];
+  dependsOn: pulumi.Resource[];
+}
+
+export interface RouterHandle {
+  publicEndpoint: pulumi.Output<string>;
+  resources: pulumi.Resource[];
+}
+
+export interface SnapshotRequest {
+  /** Changes whenever the routing or a pin changes: the snapshot is retaken before each switch. */
+  switchKey: string;
+  database: DatabaseHandle;
+}
+
+export interface BackupHandle {
+  location: pulumi.Output<string>;
+  resources: pulumi.Resource[];
+}
+
+export interface RestoreRequest {
+  color: Color;
+  point: RestorePoint;
+  live: DatabaseHandle;
+  reason: string;
+  incident: string;
+}
+
+export interface RestoreHandle {
+  identity: string;
+  url: pulumi.Output<string>;
+  forensicCopy: pulumi.Resource;
+  resources: pulumi.Resource[];
+}
+
+/**
+ * The seam between the platform-free components and a target. Each method creates concrete
+ * resources parented to the component that asks (`parent`), so the URNs read as a tree.
+ */
+export interface Platform {
+  readonly target: "docker" | "azure";
+  /** Shared ground both colors stand on (network, images, resource group, environment). */
+  foundation(spec: DeploymentSpec, parent: pulumi.Resource): void;
+  database(parent: pulumi.Resource): DatabaseHandle;
+  service(request: ServiceRequest, parent: pulumi.Resource): ServiceHandle;
+  router(request: RouterRequest, parent: pulumi.Resource): RouterHandle;
+  snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle;
+  configBackup(release: string, services: ServiceSpec[], parent: pulumi.Resource): BackupHandle;
+  restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle;
+  /** The checks the health gate runs after the router, with URLs reachable from `pulumi up`. */
+  healthChecks(
+    spec: DeploymentSpec,
+    services: Record<Color, ServiceHandle[]>,
+    publicEndpoint: pulumi.Output<string>,
+  ): pulumi.Output<HealthCheck[]>;
+}

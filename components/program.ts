@@ -1,0 +1,39 @@
+import * as pulumi from "@pulumi/pulumi";
+import { readStackSettings } from "../config/read";
+import type { DeployedState } from "../domain/deployed";
+import { createPlatform } from "./platform";
+import { BlueGreenDeployment } from "./BlueGreenDeployment";
+
+export interface ProgramOptions {
+  /** The instant config rules are judged at (restore points); the clock by default. */
+  now?: Date;
+}
+
+/** Name of the stack reference through which an update reads what the stack deployed before. */
+export const DEPLOYED_STATE_REFERENCE = "deployed-state";
+
+/** The whole stack: validated config first (nothing registers on a bad config), then the deployment. */
+export async function aitbProgram(options: ProgramOptions = {}): Promise<Record<string, unknown>> {
+  const settings = readStackSettings(options.now ?? new Date());
+  const platform = createPlatform(settings);
+  const self = new pulumi.StackReference(DEPLOYED_STATE_REFERENCE, {
+    name: `${pulumi.getOrganization()}/${settings.project}/${settings.stack}`,
+  });
+  const deployed = self.getOutput("deployed") as pulumi.Output<DeployedState | undefined>;
+  const deployment = new BlueGreenDeployment("aitb", { context: settings, platform, deployed });
+  const { spec, desired } = deployment;
+  return {
+    activeColor: spec.activeColor,
+    standbyColor: spec.standbyColor,
+    releases: desired.releases,
+    publicEndpoint: deployment.router.publicEndpoint,
+    healthUrls: {
+      blue: deployment.slots.blue.healthUrls,
+      green: deployment.slots.green.healthUrls,
+    },
+    backupLocations: deployment.backups.locations,
+    databases: { live: deployment.database.identity, restored: deployment.restore?.target ?? null },
+    change: settings.config.change,
+    deployed: desired,
+  };
+}

@@ -1,0 +1,283 @@
+import { z } from "zod";
+import { COLORS } from "../domain/colors";
+import { SERVICE_NAMES, TRADING_MODES, type ServiceName } from "../domain/services";
+import { parseImageRef, isDigest } from "../domain/images";
+import { CHANGE_CLASSES } from "../domain/change";
+import { marketCalendarSchema } from "../domain/calendar";
+
+/**
+ * The stack config as zod schemas, keyed by the config key without the `aitb:` namespace.
+ * Pure: no Pulumi imports, so the command line and the policy pack validate with the same rules.
+ */
+
+const releasePin = z
+  .string()
+  .regex(/^[0-9A-Za-z][0-9A-Za-z._-]*$/, 'expected a release pin such as "2026.11.4"');
+
+const imageReference = z.string().superRefine((value, ctx) => {
+  const ref = parseImageRef(value);
+  if (!ref.tag) {
+    ctx.addIssue({
+      code: "custom",
+      message: 'expected an image pinned by tag, such as "ghcr.io/aitb/bot:2026.11.4"',
+    });
+  } else if (ref.tag === "latest") {
+    ctx.addIssue({
+      code: "custom",
+      message: 'expected a release tag, not the moving tag "latest"',
+    });
+  }
+  if (ref.digest !== undefined && !isDigest(ref.digest)) {
+    ctx.addIssue({ code: "custom", message: 'expected a digest "sha256:" and 64 hex digits' });
+  }
+});
+
+const digest = z
+  .string()
+  .refine(isDigest, { message: 'expected a digest "sha256:" and 64 hex digits' });
+
+const envMap = z.record(z.string(), z.string());
+
+/** One service at one release: its image (or the reference service built locally) and its configuration. */
+export const releaseServiceSchema = z
+  .object({
+    image: imageReference.optional(),
+    digest: digest.optional(),
+    /** `reference`: the dev stack builds reference-service/ and tags it with the release pin. */
+    build: z.literal("reference").optional(),
+    env: envMap.default({}),
+    /** Config files mounted into the container: absolute path -> content. */
+    files: z.record(z.string().startsWith("/"), z.string()).default({}),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (!value.image && !value.build) {
+      ctx.addIssue({
+        code: "custom",
+        message: 'expected "image" (a pinned image) or "build: reference"',
+      });
+    }
+    if (value.image && value.build) {
+      ctx.addIssue({ code: "custom", message: 'expected either "image" or "build", not both' });
+    }
+  });
+
+const servicesOfRelease = z
+  .object(
+    Object.fromEntries(SERVICE_NAMES.map((name) => [name, releaseServiceSchema])) as Record<
+      ServiceName,
+      typeof releaseServiceSchema
+    >,
+  )
+  .strict();
+
+export const releaseSchema = z
+  .object({
+    notes: z.string().optional(),
+    services: servicesOfRelease,
+  })
+  .strict();
+
+export const releaseCatalogSchema = z
+  .record(releasePin, releaseSchema)
+  .refine((catalog) => Object.keys(catalog).length > 0, {
+    message: "expected at least one release in the catalog",
+  });
+
+const colorSchema = z.enum(COLORS);
+
+export const slotsSchema = z
+  .object({
+    blue: z.object({ release: releasePin }).strict(),
+    green: z.object({ release: releasePin }).strict(),
+  })
+  .strict();
+
+const serviceSettingsOverride = z
+  .object({
+    port: z.number().int().min(1).max(65535).optional(),
+    healthPath: z.string().startsWith("/").optional(),
+    replicas: z.number().int().min(1).max(30).optional(),
+    route: z.string().startsWith("/").endsWith("/").optional(),
+    usesDatabase: z.boolean().optional(),
+    cpu: z.number().positive().optional(),
+    memoryGi: z.number().positive().optional(),
+    env: envMap.optional(),
+  })
+  .strict();
+
+export const serviceOverridesSchema = z
+  .object(
+    Object.fromEntries(
+      SERVICE_NAMES.map((name) => [name, serviceSettingsOverride.optional()]),
+    ) as Record<ServiceName, z.ZodOptional<typeof serviceSettingsOverride>>,
+  )
+  .strict()
+  .default({});
+
+const isoInstant = z.iso.datetime({
+  offset: true,
+  message: 'expected an ISO-8601 time with offset, such as "2026-11-25T14:30:00Z"',
+});
+
+export const changeSchema = z
+  .object({
+    class: z.enum(CHANGE_CLASSES),
+    reason: z.string().trim().min(1, "expected a reason that says why this update happens"),
+    incident: z.string().trim().min(1).optional(),
+    requestedBy: z.string().trim().min(1, "expected who asked for the change"),
+    /** Emergency changes expire: the market-hours rule ignores an expired emergency. */
+    expires: isoInstant.optional(),
+    /** When the change record was written. */
+    at: isoInstant.optional(),
+    trigger: z.string().optional(),
+  })
+  .strict();
+
+export const restoreSchema = z
+  .object({
+    /** Restore to this instant (point-in-time restore). */
+    pointInTime: isoInstant.optional(),
+    /** Or restore the pre-switch snapshot taken while this release was live. */
+    fromRelease: releasePin.optional(),
+    /** The color whose services are repointed to the restored database. */
+    color: colorSchema,
+    reason: z.string().trim().min(1, "expected a reason for the restore"),
+    incident: z.string().trim().min(1, "expected the incident id the restore belongs to"),
+    /** Name of the new server or database; derived from the restore point when absent. */
+    target: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{2,62}$/)
+      .optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (!value.pointInTime === !value.fromRelease) {
+      ctx.addIssue({
+        code: "custom",
+        message: 'expected exactly one of "pointInTime" or "fromRelease"',
+      });
+    }
+  });
+
+export const databaseSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default("aitb"),
+    user: z.string().default("aitb"),
+    engineVersion: z.string().default("15"),
+    /** Docker target: the PostgreSQL image, pinned. */
+    image: imageReference.default("postgres:15.8"),
+    storageGb: z.number().int().min(32).default(128),
+    sku: z.string().default("Standard_D2ds_v5"),
+    tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("GeneralPurpose"),
+    backupRetentionDays: z.number().int().min(7).max(35).default(14),
+    geoRedundantBackup: z.boolean().default(false),
+    restore: restoreSchema.optional(),
+  })
+  .strict();
+
+export const backupsSchema = z
+  .object({
+    /** Docker target: host folder under which backups are kept, one folder per release. */
+    root: z.string().default("./.aitb/backups"),
+    /** Take a database snapshot keyed by the live release before every switch or re-pin. */
+    preSwitchSnapshot: z.boolean().default(true),
+    /** Keep the configuration of every release (the services' env and files). */
+    configBackup: z.boolean().default(true),
+    /** Parquet archive datasets. */
+    archives: z
+      .array(z.enum(["candles", "trades", "orderbook"]))
+      .default(["candles", "trades", "orderbook"]),
+    /** Days the forensic copies stay immutable. */
+    forensicImmutabilityDays: z.number().int().min(1).default(30),
+  })
+  .strict();
+
+export const proxySchema = z
+  .object({
+    /** Port the public endpoint listens on (Docker target: on the host). */
+    publicPort: z.number().int().min(1).max(65535).default(8080),
+    /** Public host name, used in the endpoint URL. */
+    hostname: z.string().default("localhost"),
+    image: imageReference.default("nginx:1.27.2"),
+  })
+  .strict();
+
+export const dockerSchema = z
+  .object({
+    network: z.string().default("aitb"),
+    /** Host ports of the color services are base + an offset per color and service, for health checks. */
+    hostPortBase: z.number().int().min(1024).max(60000).default(18000),
+  })
+  .strict();
+
+export const azureSchema = z
+  .object({
+    location: z.string().default("eastus"),
+    resourceGroupName: z.string().optional(),
+    /** Object id of the group allowed to read Key Vault secrets. */
+    operatorsObjectId: z.string().optional(),
+    tenantId: z.string().optional(),
+  })
+  .passthrough();
+
+export const healthGateSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    timeoutSeconds: z.number().int().min(5).max(1800).default(300),
+    heartbeatMaxAgeSeconds: z.number().int().min(10).max(3600).default(120),
+  })
+  .strict();
+
+export const releaseHistoryEntrySchema = z
+  .object({
+    release: releasePin,
+    color: colorSchema,
+    activatedAt: isoInstant,
+    deactivatedAt: isoInstant.optional(),
+    change: z.string().optional(),
+  })
+  .strict();
+
+export const stackConfigSchema = z
+  .object({
+    environment: z.enum(["dev", "staging", "prod"]),
+    target: z.enum(["docker", "azure"]),
+    activeColor: colorSchema,
+    slots: slotsSchema,
+    releases: releaseCatalogSchema,
+    services: serviceOverridesSchema,
+    change: changeSchema,
+    database: databaseSchema.default(databaseSchema.parse({})),
+    backups: backupsSchema.default(backupsSchema.parse({})),
+    proxy: proxySchema.default(proxySchema.parse({})),
+    docker: dockerSchema.default(dockerSchema.parse({})),
+    azure: azureSchema.optional(),
+    healthGate: healthGateSchema.default(healthGateSchema.parse({})),
+    marketCalendar: marketCalendarSchema.optional(),
+    releaseHistory: z.array(releaseHistoryEntrySchema).default([]),
+    /** Trading mode of the standby color's bot. */
+    standbyTradingMode: z.enum(TRADING_MODES).exclude(["live"]).default("paper"),
+  })
+  .strict();
+
+export type RawStackConfig = z.input<typeof stackConfigSchema>;
+export type ParsedStackConfig = z.output<typeof stackConfigSchema>;
+export type ReleaseCatalog = z.output<typeof releaseCatalogSchema>;
+export type Release = z.output<typeof releaseSchema>;
+export type ReleaseService = z.output<typeof releaseServiceSchema>;
+export type ChangeRecord = z.output<typeof changeSchema>;
+export type DatabaseConfig = z.output<typeof databaseSchema>;
+export type RestoreConfig = z.output<typeof restoreSchema>;
+export type BackupsConfig = z.output<typeof backupsSchema>;
+export type ReleaseHistoryEntry = z.output<typeof releaseHistoryEntrySchema>;
+
+/** The config keys this project reads, without the namespace. */
+export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as (keyof ParsedStackConfig)[];
+
+/** Keys that hold secrets; set them with `pulumi config set --secret`. */
+export const SECRET_KEYS = ["dbPassword", "exchangeApiKey"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];

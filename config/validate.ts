@@ -1,0 +1,85 @@
+import type { z } from "zod";
+import { stackConfigSchema, type ParsedStackConfig } from "./schema";
+import { ConfigError, type ConfigIssue } from "./errors";
+import { COLORS } from "../domain/colors";
+import { restoreProblems } from "../domain/restore";
+
+export const NAMESPACE = "aitb";
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = raw;
+  for (const part of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+  return `${NAMESPACE}:${path.map(String).join(".")}`;
+}
+
+function fromZodIssue(raw: Record<string, unknown>, issue: z.core.$ZodIssue): ConfigIssue {
+  if (issue.code === "unrecognized_keys") {
+    const known =
+      issue.path.length === 0 ? " (see Pulumi.yaml for the keys this project reads)" : "";
+    return {
+      key: keyOf([...issue.path, issue.keys[0]]),
+      message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove or correct it${known}`,
+    };
+  }
+  const value = valueAt(raw, issue.path);
+  if (value === undefined) {
+    return {
+      key: keyOf(issue.path),
+      message: `is missing; ${issue.message.replace(/, received undefined$/, "")}`,
+    };
+  }
+  return { key: keyOf(issue.path), message: `${show(value)} is not valid; ${issue.message}` };
+}
+
+function crossKeyIssues(config: ParsedStackConfig, now: Date): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const releases = Object.keys(config.releases);
+  for (const color of COLORS) {
+    const pin = config.slots[color].release;
+    if (!config.releases[pin]) {
+      issues.push({
+        key: `${NAMESPACE}:slots.${color}.release`,
+        message: `"${pin}" is not in the release catalog (aitb:releases); expected one of ${releases.join(", ")}`,
+      });
+    }
+  }
+  if (config.target === "docker" && config.environment !== "dev") {
+    issues.push({
+      key: `${NAMESPACE}:target`,
+      message: `"docker" is the dev target; ${config.environment} runs on "azure"`,
+    });
+  }
+  if (config.target === "azure" && !config.azure) {
+    issues.push({
+      key: `${NAMESPACE}:azure`,
+      message: 'is missing; expected at least {location: "<azure region>"}',
+    });
+  }
+  for (const problem of restoreProblems(config.database, config.releaseHistory, releases, now)) {
+    issues.push(problem);
+  }
+  return issues;
+}
+
+/** Validate the `aitb:` config (keys without namespace) as of `now`; throws ConfigError listing every problem. */
+export function validateStackConfig(raw: Record<string, unknown>, now: Date): ParsedStackConfig {
+  const parsed = stackConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => fromZodIssue(raw, issue)));
+  }
+  const issues = crossKeyIssues(parsed.data, now);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return parsed.data;
+}

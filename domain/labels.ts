@@ -1,0 +1,24 @@
+/** Labels (Docker) and tags (Azure) every resource carries, so reviews and policies can tell what it is. */
+export const LABEL = {
+  role: "aitb-role",
+  color: "aitb-color",
+  service: "aitb-service",
+  release: "aitb-release",
+  tradingMode: "aitb-trading-mode",
+  stack: "aitb-stack",
+} as const;
+
+export const ROLES = [
+  "service",
+  "router",
+  "database",
+  "database-volume",
+  "backup",
+  "forensic-copy",
+  "restore",
+  "health-gate",
+  "change-record",
+  "network",
+  "image",
+] as const;
+export type Role = (typeof ROLES)[number];

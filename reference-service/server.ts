@@ -1,0 +1,342 @@
+/**
+ * Reference implementation of the AITB service contract (docs/service-contract.md).
+ *
+ * One dependency-free HTTP server that can stand in for any AITB service: it answers the health
+ * endpoint with the service's name, color, release and status (and, for the bot, its trading mode
+ * and heartbeat), and every other path with a tiny JSON body naming the color that answered.
+ *
+ * It imports only `node:` built-ins so that its Dockerfile can compile it from this folder alone;
+ * the small type lists below therefore repeat those of `domain/` on purpose.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Color = "blue" | "green";
+export type HealthStatus = "ok" | "degraded" | "down";
+export type TradingMode = "live" | "paper" | "suspended";
+
+const COLORS: readonly Color[] = ["blue", "green"];
+const HEALTH_STATUSES: readonly HealthStatus[] = ["ok", "degraded", "down"];
+const TRADING_MODES: readonly TradingMode[] = ["live", "paper", "suspended"];
+
+/** The service whose health report carries a trading mode and a heartbeat. */
+export const BOT_SERVICE = "bot";
+
+export const DEFAULT_HEALTH_PATH = "/health";
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+/** Above nginx's default upstream keep-alive timeout (60 s), so the proxy closes first. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** How long a close waits for in-flight requests before dropping their connections. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+export const DEFAULT_PORT = 8080;
+
+export interface ReferenceServiceOptions {
+  /** AITB_SERVICE: the service this instance stands in for (`bot` adds mode and heartbeat). */
+  service: string;
+  /** AITB_COLOR. */
+  color: Color;
+  /** AITB_RELEASE: the version pin the instance was deployed as. */
+  release: string;
+  /** PORT; 0 picks a free port. Default 8080. */
+  port?: number;
+  /** AITB_HOST. Default 127.0.0.1 (the executable listens on 0.0.0.0 unless told otherwise). */
+  host?: string;
+  /** AITB_HEALTH_PATH. Default `/health`. */
+  healthPath?: string;
+  /** AITB_TRADING_MODE, bot only. Default `suspended`: a bot never trades unless told. */
+  tradingMode?: TradingMode;
+  /** AITB_STATUS: forces the reported status, to simulate an unhealthy service. Default `ok`. */
+  status?: HealthStatus;
+  /** AITB_HEARTBEAT_INTERVAL_MS, bot only. Default 5000. */
+  heartbeatIntervalMs?: number;
+  /** AITB_HEARTBEAT_FROZEN_AT (ISO-8601), bot only: the heartbeat stays at this time. */
+  heartbeatFrozenAt?: string | Date;
+  /** DATABASE_URL: accepted and never reported; the reference service opens no connection. */
+  databaseUrl?: string;
+  /** Idle keep-alive timeout of client connections. Default 65 000 ms. */
+  keepAliveTimeoutMs?: number;
+  /** How long `close()` lets in-flight requests finish. Default 10 000 ms. */
+  shutdownTimeoutMs?: number;
+}
+
+/** The JSON body of the health endpoint. */
+export interface HealthReport {
+  service: string;
+  color: Color;
+  release: string;
+  status: HealthStatus;
+  tradingMode?: TradingMode;
+  lastHeartbeat?: string;
+  startedAt: string;
+}
+
+export interface ReferenceService {
+  /** The port actually bound (useful with `port: 0`). */
+  port: number;
+  /** Stops accepting connections, lets in-flight requests finish, then resolves. Idempotent. */
+  close(): Promise<void>;
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`${name} is "${value}"; expected one of ${allowed.join(", ")}`);
+}
+
+function nonNegativeInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new Error(`${name} is "${value}"; expected an integer from 0 to ${max}`);
+  }
+  return value;
+}
+
+function isoTime(name: string, value: string | Date): Date {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new Error(`${name} is "${String(value)}"; expected an ISO-8601 time`);
+  }
+  return date;
+}
+
+interface Settings {
+  service: string;
+  color: Color;
+  release: string;
+  port: number;
+  host: string;
+  healthPath: string;
+  isBot: boolean;
+  tradingMode: TradingMode;
+  status: HealthStatus;
+  heartbeatIntervalMs: number;
+  heartbeatFrozenAt?: Date;
+  keepAliveTimeoutMs: number;
+  shutdownTimeoutMs: number;
+}
+
+function settingsFrom(options: ReferenceServiceOptions): Settings {
+  if (!options.service) throw new Error("AITB_SERVICE is empty; expected a service name");
+  if (!options.release) throw new Error("AITB_RELEASE is empty; expected the release pin");
+  const healthPath = options.healthPath ?? DEFAULT_HEALTH_PATH;
+  if (!healthPath.startsWith("/")) {
+    throw new Error(`AITB_HEALTH_PATH is "${healthPath}"; expected a path starting with "/"`);
+  }
+  const heartbeatIntervalMs = nonNegativeInteger(
+    "AITB_HEARTBEAT_INTERVAL_MS",
+    options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+  );
+  if (heartbeatIntervalMs === 0) {
+    throw new Error("AITB_HEARTBEAT_INTERVAL_MS is 0; expected a positive interval");
+  }
+  return {
+    service: options.service,
+    color: oneOf("AITB_COLOR", options.color, COLORS),
+    release: options.release,
+    port: nonNegativeInteger("PORT", options.port ?? DEFAULT_PORT, 65_535),
+    host: options.host ?? "127.0.0.1",
+    healthPath,
+    isBot: options.service === BOT_SERVICE,
+    tradingMode: oneOf("AITB_TRADING_MODE", options.tradingMode ?? "suspended", TRADING_MODES),
+    status: oneOf("AITB_STATUS", options.status ?? "ok", HEALTH_STATUSES),
+    heartbeatIntervalMs,
+    heartbeatFrozenAt:
+      options.heartbeatFrozenAt === undefined
+        ? undefined
+        : isoTime("AITB_HEARTBEAT_FROZEN_AT", options.heartbeatFrozenAt),
+    keepAliveTimeoutMs: nonNegativeInteger(
+      "keepAliveTimeoutMs",
+      options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    ),
+    shutdownTimeoutMs: nonNegativeInteger(
+      "shutdownTimeoutMs",
+      options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    ),
+  };
+}
+
+function integerFromEnv(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} is "${raw}"; expected a non-negative integer`);
+  return Number(raw);
+}
+
+/** Reads the options from the environment the deploy stack sets on every container. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ReferenceServiceOptions {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`${name} is not set; the deploy stack sets it on every container`);
+    return value;
+  };
+  const optional = (name: string): string | undefined => env[name] || undefined;
+  const tradingMode = optional("AITB_TRADING_MODE");
+  const status = optional("AITB_STATUS");
+  return {
+    service: required("AITB_SERVICE"),
+    color: oneOf("AITB_COLOR", required("AITB_COLOR"), COLORS),
+    release: required("AITB_RELEASE"),
+    port: integerFromEnv("PORT", env.PORT) ?? DEFAULT_PORT,
+    host: optional("AITB_HOST") ?? "0.0.0.0",
+    healthPath: optional("AITB_HEALTH_PATH"),
+    tradingMode:
+      tradingMode === undefined
+        ? undefined
+        : oneOf("AITB_TRADING_MODE", tradingMode, TRADING_MODES),
+    status: status === undefined ? undefined : oneOf("AITB_STATUS", status, HEALTH_STATUSES),
+    heartbeatIntervalMs: integerFromEnv(
+      "AITB_HEARTBEAT_INTERVAL_MS",
+      env.AITB_HEARTBEAT_INTERVAL_MS,
+    ),
+    heartbeatFrozenAt: optional("AITB_HEARTBEAT_FROZEN_AT"),
+    databaseUrl: optional("DATABASE_URL"),
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Starts the reference service in this process. */
+export async function startReferenceService(
+  options: ReferenceServiceOptions,
+): Promise<ReferenceService> {
+  const settings = settingsFrom(options);
+  const startedAt = new Date().toISOString();
+  let lastHeartbeat = (settings.heartbeatFrozenAt ?? new Date()).toISOString();
+  let heartbeat: NodeJS.Timeout | undefined;
+  if (settings.isBot && settings.heartbeatFrozenAt === undefined) {
+    heartbeat = setInterval(() => {
+      lastHeartbeat = new Date().toISOString();
+    }, settings.heartbeatIntervalMs);
+    heartbeat.unref();
+  }
+
+  const healthBody = (): string => {
+    const report: HealthReport = {
+      service: settings.service,
+      color: settings.color,
+      release: settings.release,
+      status: settings.status,
+      ...(settings.isBot ? { tradingMode: settings.tradingMode, lastHeartbeat } : {}),
+      startedAt,
+    };
+    return JSON.stringify(report);
+  };
+  // Every other path answers with this prefix and the path: small and cheap under load.
+  const identityPrefix = JSON.stringify({
+    service: settings.service,
+    color: settings.color,
+    release: settings.release,
+  }).slice(0, -1);
+
+  let closing = false;
+  const send = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    statusCode: number,
+    body: string,
+    headers: http.OutgoingHttpHeaders = {},
+  ): void => {
+    const head: http.OutgoingHttpHeaders = {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+      ...headers,
+    };
+    // A request finishing during shutdown must not leave its connection open for another one.
+    if (closing) head.connection = "close";
+    res.writeHead(statusCode, head);
+    res.end(req.method === "HEAD" ? undefined : body);
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query === -1 ? url : url.slice(0, query);
+    if (path === settings.healthPath) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        send(req, res, 405, JSON.stringify({ error: "method not allowed" }), {
+          allow: "GET, HEAD",
+        });
+        return;
+      }
+      send(req, res, 200, healthBody(), { "cache-control": "no-store" });
+      return;
+    }
+    send(req, res, 200, `${identityPrefix},"path":${JSON.stringify(path)}}`);
+  });
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  // Headers of a request must be allowed to arrive for longer than a connection may idle.
+  server.headersTimeout = Math.max(server.headersTimeout, settings.keepAliveTimeoutMs + 1_000);
+
+  let port: number;
+  try {
+    port = await listen(server, settings.port, settings.host);
+  } catch (error) {
+    if (heartbeat) clearInterval(heartbeat);
+    throw error;
+  }
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve, reject) => {
+      closing = true;
+      if (heartbeat) clearInterval(heartbeat);
+      // In-flight requests finish and answer with `Connection: close`; idle keep-alive
+      // connections close now; whatever is left after the grace period is dropped.
+      const deadline = setTimeout(() => server.closeAllConnections(), settings.shutdownTimeoutMs);
+      deadline.unref();
+      server.close((error) => {
+        clearTimeout(deadline);
+        if (error) reject(error);
+        else resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return closed;
+  };
+
+  return { port, close };
+}
+
+/** Runs the service from the environment until SIGTERM or SIGINT. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const options = optionsFromEnv(env);
+  const service = await startReferenceService(options);
+  const log = (event: string, extra: Record<string, unknown> = {}): void => {
+    process.stdout.write(
+      `${JSON.stringify({
+        time: new Date().toISOString(),
+        event,
+        service: options.service,
+        color: options.color,
+        release: options.release,
+        ...extra,
+      })}\n`,
+    );
+  };
+  log("listening", { host: options.host, port: service.port });
+  const stop = (signal: NodeJS.Signals): void => {
+    log("stopping", { signal });
+    service.close().then(
+      () => log("stopped"),
+      (error: unknown) => {
+        process.stderr.write(`close failed: ${String(error)}\n`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
