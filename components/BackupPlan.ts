@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentSpec } from "../domain/deployment";
+import type { ReleaseCatalog } from "../config/schema";
 import { COLORS } from "../domain/colors";
 import type { DatabaseHandle, Platform } from "./platform/types";
 
@@ -9,6 +10,8 @@ export interface BackupPlanArgs {
   database: DatabaseHandle;
   preSwitchSnapshot: boolean;
   configBackup: boolean;
+  /** The release catalog: a config backup keeps a release's own configuration. */
+  releases: ReleaseCatalog;
 }
 
 /**
@@ -34,8 +37,7 @@ export class BackupPlan extends pulumi.ComponentResource {
     if (args.configBackup) {
       const releases = [...new Set(COLORS.map((color) => args.spec.colors[color].release))].sort();
       for (const release of releases) {
-        const color = COLORS.find((c) => args.spec.colors[c].release === release) ?? "blue";
-        const backup = args.platform.configBackup(release, args.spec.colors[color].services, this);
+        const backup = args.platform.configBackup(release, args.releases[release], this);
         this.locations[`config-${release}`] = backup.location;
       }
     }

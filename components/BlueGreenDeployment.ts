@@ -48,6 +48,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         database: this.database,
         preSwitchSnapshot: config.backups.preSwitchSnapshot,
         configBackup: config.backups.configBackup,
+        releases: config.releases,
       },
       { parent: this },
     );

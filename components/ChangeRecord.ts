@@ -41,6 +41,7 @@ export class ChangeRecord extends pulumi.ComponentResource {
             .apply((deployed) => JSON.stringify(deployed ?? null)),
           [RECORD_ENV.desired]: JSON.stringify(args.desired),
           [RECORD_ENV.environment]: args.environment,
+          AITB_ROLE: "change-record",
         },
         triggers: [change, JSON.stringify(args.desired)],
       },

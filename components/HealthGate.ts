@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { HEALTH_CHECK_SCRIPT, type HealthCheck } from "./health/checks";
-import { LABEL } from "../domain/labels";
 
 export interface HealthGateArgs {
   checks: pulumi.Input<HealthCheck[]>;
@@ -29,7 +28,7 @@ export class HealthGate extends pulumi.ComponentResource {
         environment: {
           AITB_HEALTH_CHECKS: pulumi.output(args.checks).apply((checks) => JSON.stringify(checks)),
           AITB_HEALTH_TIMEOUT_SECONDS: String(args.timeoutSeconds),
-          [LABEL.role.toUpperCase().replace(/-/g, "_")]: "health-gate",
+          AITB_ROLE: "health-gate",
         },
         triggers: [args.switchKey],
       },

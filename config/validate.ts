@@ -20,8 +20,15 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function keyOf(path: readonly PropertyKey[]): string {
-  return `${NAMESPACE}:${path.map(String).join(".")}`;
+/** `aitb:slots.blue.release`; a segment with dots (a release pin) is bracketed: `releases["2026.11.4"]`. */
+export function keyOf(path: readonly PropertyKey[]): string {
+  return path
+    .map(String)
+    .reduce(
+      (key, part, index) =>
+        part.includes(".") ? `${key}["${part}"]` : index === 0 ? `${key}${part}` : `${key}.${part}`,
+      `${NAMESPACE}:`,
+    );
 }
 
 function fromZodIssue(raw: Record<string, unknown>, issue: z.core.$ZodIssue): ConfigIssue {

@@ -117,6 +117,8 @@ export interface EvaluateOptions {
   now: Date;
   /** What the stack's own last outputs say is deployed (the base config's state). */
   deployed?: DeployedState;
+  /** Receives "<type>::<name>" of every resource as the mocks see it register. */
+  onRegister?: (key: string) => void;
 }
 
 /**
@@ -124,6 +126,18 @@ export interface EvaluateOptions {
  * registered. Mocks see inputs; a stack transformation sees the options (protect, dependsOn, ...).
  */
 export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
+  // The SDK records a stack trace for every promise it creates (leak diagnostics); under mocks
+  // that is most of the evaluation time, and nothing here reads those traces.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await evaluate(options);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const started = performance.now();
   if (evaluations++ > 0) runtimeSettings._reset();
   const { source } = options;
@@ -140,6 +154,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
               }
             : { name: args.name, ...args.inputs };
         const id = `${args.name}-id`;
+        options.onRegister?.(`${args.type}::${args.name}`);
         registered.set(`${args.type}::${args.name}`, {
           inputs: args.inputs as Record<string, unknown>,
           custom: args.custom !== false,

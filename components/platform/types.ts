@@ -3,7 +3,7 @@ import type { Color } from "../../domain/colors";
 import type { ServiceSpec, DeploymentSpec } from "../../domain/deployment";
 import type { Route } from "../../domain/routing";
 import type { RestorePoint } from "../../domain/restore";
-import type { ParsedStackConfig, SecretKey } from "../../config/schema";
+import type { ParsedStackConfig, Release, SecretKey } from "../../config/schema";
 import type { HealthCheck } from "../health/checks";
 
 /** What every adapter is given: validated config and secrets, never raw pulumi.Config. */
@@ -85,7 +85,8 @@ export interface Platform {
   service(request: ServiceRequest, parent: pulumi.Resource): ServiceHandle;
   router(request: RouterRequest, parent: pulumi.Resource): RouterHandle;
   snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle;
-  configBackup(release: string, services: ServiceSpec[], parent: pulumi.Resource): BackupHandle;
+  /** Keeps a release's own service configuration (images, env, files) under that release's key. */
+  configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle;
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle;
   /** The checks the health gate runs after the router, with URLs reachable from `pulumi up`. */
   healthChecks(

@@ -17,7 +17,11 @@ export async function planOf(
   changes: Record<string, unknown> = {},
   options: { now?: Date; base?: StackSource } = {},
 ): Promise<Plan> {
-  return planStack({ source: stackSource(stack, changes), now: options.now ?? NOW, base: options.base });
+  return planStack({
+    source: stackSource(stack, changes),
+    now: options.now ?? NOW,
+    base: options.base,
+  });
 }
 
 export function byUrn(resources: PlannedResource[]): Map<string, PlannedResource> {
@@ -30,7 +34,9 @@ export function changedUrns(a: Plan, b: Plan): string[] {
   const right = byUrn(b.resources);
   const urns = new Set([...left.keys(), ...right.keys()]);
   return [...urns]
-    .filter((urn) => JSON.stringify(left.get(urn)?.inputs) !== JSON.stringify(right.get(urn)?.inputs))
+    .filter(
+      (urn) => JSON.stringify(left.get(urn)?.inputs) !== JSON.stringify(right.get(urn)?.inputs),
+    )
     .sort();
 }
 

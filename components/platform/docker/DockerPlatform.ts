@@ -5,6 +5,7 @@ import * as command from "@pulumi/command";
 import { COLORS, type Color } from "../../../domain/colors";
 import { SERVICE_NAMES } from "../../../domain/services";
 import type { DeploymentSpec, ServiceSpec } from "../../../domain/deployment";
+import type { Release } from "../../../config/schema";
 import { renderNginxConfig, serviceAlias } from "../../../domain/routing";
 import { LABEL, type Role } from "../../../domain/labels";
 import type { HealthCheck } from "../../health/checks";
@@ -283,18 +284,9 @@ export class DockerPlatform implements Platform {
     };
   }
 
-  configBackup(release: string, services: ServiceSpec[], parent: pulumi.Resource): BackupHandle {
+  configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle {
     const folder = path.join(this.backupRoot, release);
-    const content = JSON.stringify(
-      Object.fromEntries(
-        services.map((s) => [
-          s.service,
-          { image: s.image ?? `aitb-reference:${release}`, env: s.env, files: s.files },
-        ]),
-      ),
-      null,
-      2,
-    );
+    const content = `${JSON.stringify(configuration, null, 2)}\n`;
     const backup = new command.local.Command(
       `config-backup-${release}`,
       {

@@ -1,0 +1,157 @@
+import { SERVICE_NAMES } from "../domain/services";
+import { COLORS } from "../domain/colors";
+import { planOf, STACKS, stackSource } from "./support/stacks";
+import type { PlannedResource } from "../cli/plan/evaluate";
+import type { Plan } from "../cli/plan/plan";
+
+/** The image a color's service runs, whatever the target calls the field. */
+function imageOf(resource: PlannedResource): string | undefined {
+  const inputs = resource.inputs as Record<string, unknown>;
+  if (typeof inputs.image === "string") return inputs.image;
+  const template = inputs.template as { containers?: { image?: string }[] } | undefined;
+  return template?.containers?.[0]?.image;
+}
+
+function labelsOf(resource: PlannedResource): Record<string, string> {
+  const inputs = resource.inputs as {
+    labels?: { label: string; value: string }[];
+    tags?: Record<string, string>;
+  };
+  if (Array.isArray(inputs.labels))
+    return Object.fromEntries(inputs.labels.map((l) => [l.label, l.value]));
+  return inputs.tags ?? {};
+}
+
+describe.each(STACKS)("the %s stack", (stack) => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planOf(stack);
+  });
+
+  it("registers every service of both colors at the image its release pins", () => {
+    const source = stackSource(stack);
+    const releases = source.values.releases as Record<
+      string,
+      { services: Record<string, { image?: string; digest?: string }> }
+    >;
+    for (const color of COLORS) {
+      const pin = plan.releases[color];
+      for (const service of SERVICE_NAMES) {
+        const resource = plan.resources.find((r) => {
+          const labels = labelsOf(r);
+          return r.custom && labels["aitb-color"] === color && labels["aitb-service"] === service;
+        });
+        expect(resource).toBeDefined();
+        const labels = labelsOf(resource as PlannedResource);
+        expect(labels["aitb-release"]).toBe(pin);
+        const pinned = releases[pin].services[service];
+        const image = imageOf(resource as PlannedResource);
+        if (pinned.image) {
+          expect(image).toBe(pinned.digest ? `${pinned.image}@${pinned.digest}` : pinned.image);
+        } else {
+          expect(image).toBe(`aitb-reference:${pin}`);
+        }
+      }
+    }
+  });
+
+  it("exports the active and standby color, each color's release and the public endpoint", () => {
+    expect(plan.outputs.activeColor).toBe(plan.activeColor);
+    expect(plan.outputs.standbyColor).toBe(plan.standbyColor);
+    expect(plan.outputs.releases).toEqual(plan.releases);
+    expect(String(plan.outputs.publicEndpoint)).toMatch(/^https?:\/\//);
+    expect(Object.keys(plan.outputs.backupLocations as object).length).toBeGreaterThan(0);
+  });
+
+  it("gives exactly one bot the live trading mode: the active color's", () => {
+    const bots = plan.resources.filter((r) => r.custom && labelsOf(r)["aitb-service"] === "bot");
+    expect(bots).toHaveLength(2);
+    const live = bots.filter((r) => labelsOf(r)["aitb-trading-mode"] === "live");
+    expect(live).toHaveLength(1);
+    expect(labelsOf(live[0])["aitb-color"]).toBe(plan.activeColor);
+  });
+
+  it("creates the live bot only after the standby bot (demote before promote)", () => {
+    const bots = plan.resources.filter((r) => r.custom && labelsOf(r)["aitb-service"] === "bot");
+    const live = bots.find((r) => labelsOf(r)["aitb-trading-mode"] === "live") as PlannedResource;
+    const standby = bots.find((r) => r !== live) as PlannedResource;
+    expect(live.dependsOn).toContain(standby.urn);
+    expect(standby.dependsOn).not.toContain(live.urn);
+  });
+
+  it("never shows a secret in any input", () => {
+    const text = JSON.stringify(plan.resources.map((r) => r.inputs));
+    expect(text).not.toContain("placeholder-dbPassword");
+    expect(text).not.toContain("placeholder-exchangeApiKey");
+    expect(text).toContain("[secret]");
+  });
+});
+
+describe("the dev stack on Docker", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planOf("dev");
+  });
+
+  const named = (name: string) => plan.resources.find((r) => r.name === name) as PlannedResource;
+
+  it("starts a color's services in the runbook's order, each after the one before", () => {
+    for (const color of COLORS) {
+      SERVICE_NAMES.slice(1).forEach((service, index) => {
+        const before = named(`${SERVICE_NAMES[index]}-${color}`);
+        expect(named(`${service}-${color}`).dependsOn).toContain(before.urn);
+      });
+    }
+  });
+
+  it("keeps PostgreSQL and its volume protected and retained on delete", () => {
+    for (const name of ["postgres", "postgres-data"]) {
+      expect(named(name).protect).toBe(true);
+      expect(named(name).retainOnDelete).toBe(true);
+    }
+  });
+
+  it("routes the proxy to the active color and reloads nginx gracefully", () => {
+    const site = named("proxy-site").inputs as { stdin: string; create: string };
+    expect(site.stdin).toContain(`server webapp-${plan.activeColor}:5000`);
+    expect(site.stdin).not.toContain(`webapp-${plan.standbyColor}`);
+    expect(site.stdin).toMatch(/location \/dashboard\/ \{/);
+    expect(site.stdin).toMatch(/location \/api\/ \{/);
+    expect(site.create).toContain("nginx -t -q");
+    expect(site.create).toContain("nginx -s reload");
+  });
+
+  it("runs the health gate after the router", () => {
+    const gate = named("aitb-health-checks");
+    expect(gate.dependsOn).toEqual(
+      expect.arrayContaining([named("proxy-site").urn, named("proxy").urn]),
+    );
+    const checks = JSON.parse(
+      (gate.inputs as { environment: Record<string, string> }).environment.AITB_HEALTH_CHECKS,
+    ) as {
+      name: string;
+      heartbeatMaxAgeSeconds?: number;
+    }[];
+    expect(checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(["bot-blue", "bot-green", "public /"]),
+    );
+    expect(checks.find((c) => c.name === `bot-${plan.activeColor}`)?.heartbeatMaxAgeSeconds).toBe(
+      120,
+    );
+  });
+
+  it("takes the pre-switch snapshot before the services and the router change", () => {
+    const snapshot = named("pre-switch-snapshot");
+    expect(named(`inference-${plan.activeColor}`).dependsOn).toContain(snapshot.urn);
+    expect(named("proxy-site").dependsOn).toContain(snapshot.urn);
+  });
+
+  it("keeps backups in a folder per release", () => {
+    const locations = plan.outputs.backupLocations as Record<string, string>;
+    for (const color of COLORS) {
+      expect(locations[`config-${plan.releases[color]}`]).toContain(
+        `/${plan.releases[color]}/config.json`,
+      );
+    }
+  });
+});
