@@ -1,0 +1,115 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { runCli } from "./support/cli";
+import { ROOT } from "./support/stacks";
+
+function tempStackFile(name: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-plan-"));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe("aitb plan", () => {
+  const originalCwd = process.cwd();
+  beforeAll(() => process.chdir(ROOT));
+  afterAll(() => process.chdir(originalCwd));
+
+  it("prints the dev stack as a tree with options and its time", async () => {
+    const run = await runCli(["plan", "--stack", "dev", "--now", "2026-11-25T20:00:00Z"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("active blue @ 2026.11.4, standby green @ 2026.11.3");
+    expect(run.stdout).toMatch(
+      /postgres-data {2}docker:index\/volume:Volume {2}\[protect, retain\]/,
+    );
+    expect(run.stdout).toMatch(/envs: \[.*"\[secret\]"/);
+    expect(run.stdout).toMatch(
+      /\d+ resources \(\d+ custom, \d+ components\), 2 protected; evaluated in \d+\.\d\d s/,
+    );
+  });
+
+  it("prints JSON with each resource's urn, type, parent, inputs and options", async () => {
+    const run = await runCli([
+      "plan",
+      "--stack",
+      "dev",
+      "--format",
+      "json",
+      "--now",
+      "2026-11-25T20:00:00Z",
+    ]);
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as {
+      activeColor: string;
+      standbyColor: string;
+      releases: Record<string, string>;
+      resources: {
+        urn: string;
+        type: string;
+        parent?: string;
+        protect: boolean;
+        retainOnDelete: boolean;
+        dependsOn: string[];
+        inputs: object;
+      }[];
+      ms: number;
+    };
+    expect(plan).toMatchObject({
+      activeColor: "blue",
+      standbyColor: "green",
+      releases: { blue: "2026.11.4", green: "2026.11.3" },
+    });
+    const volume = plan.resources.find((r) => r.urn.endsWith("::postgres-data"));
+    expect(volume).toMatchObject({
+      type: "docker:index/volume:Volume",
+      protect: true,
+      retainOnDelete: true,
+    });
+    expect(volume?.parent).toMatch(/aitb:deploy:BlueGreenDeployment::aitb$/);
+    expect(typeof plan.ms).toBe("number");
+  });
+
+  it("exits 2 naming the key when the stack file is malformed, and prints no plan", async () => {
+    const text = fs
+      .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
+      .replace("aitb:activeColor: blue", "aitb:activeColor: purple");
+    const file = tempStackFile("Pulumi.dev.yaml", text);
+    const run = await runCli(["plan", "--stack", "dev", "--config", file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain('aitb:activeColor: "purple" is not valid');
+  });
+
+  it("exits 2 on a stack file that is not YAML", async () => {
+    const file = tempStackFile("Pulumi.dev.yaml", "config:\n  aitb:activeColor: [blue\n");
+    const run = await runCli(["plan", "--stack", "dev", "--config", file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("is not valid YAML");
+  });
+
+  it("reads the deployed state from the base config", async () => {
+    const text = fs
+      .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
+      .replace("aitb:activeColor: blue", "aitb:activeColor: green");
+    const file = tempStackFile("Pulumi.dev.yaml", text);
+    const run = await runCli([
+      "plan",
+      "--stack",
+      "dev",
+      "--config",
+      file,
+      "--base",
+      path.join(ROOT, "Pulumi.dev.yaml"),
+      "--format",
+      "json",
+    ]);
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as {
+      activeColor: string;
+      deployed: { activeColor: string };
+    };
+    expect(plan.activeColor).toBe("green");
+    expect(plan.deployed.activeColor).toBe("blue");
+  });
+});
