@@ -115,7 +115,9 @@ export function readStackSource(root: string, stack: string, configPath?: string
     );
   }
   const projectText = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
-  return assembleStackSource(stack, projectText, fs.readFileSync(file, "utf8"), file);
+  const relative = path.relative(root, file);
+  const origin = relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+  return assembleStackSource(stack, projectText, fs.readFileSync(file, "utf8"), origin);
 }
 
 /**
