@@ -214,6 +214,27 @@ export const dockerSchema = z
   })
   .strict();
 
+const ipv4Cidr = z
+  .string()
+  .regex(
+    /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/,
+    'expected an IPv4 CIDR range such as "10.40.0.0/16"',
+  );
+
+const azureResourceId = z
+  .string()
+  .startsWith("/subscriptions/", 'expected an Azure resource id "/subscriptions/<id>/..."');
+
+export const azureNetworkSchema = z
+  .object({
+    addressSpace: ipv4Cidr.default("10.40.0.0/16"),
+    /** Delegated to the Container Apps environment (workload profiles: /27 or larger). */
+    appsSubnet: ipv4Cidr.default("10.40.0.0/23"),
+    /** Delegated to the PostgreSQL flexible servers (the live one and any restored one). */
+    databaseSubnet: ipv4Cidr.default("10.40.2.0/24"),
+  })
+  .strict();
+
 export const azureSchema = z
   .object({
     location: z.string().default("eastus"),
@@ -221,8 +242,43 @@ export const azureSchema = z
     /** Object id of the group allowed to read Key Vault secrets. */
     operatorsObjectId: z.string().optional(),
     tenantId: z.string().optional(),
+    /** Prefix of the globally unique names (Key Vault, storage account, PostgreSQL server); default aitb-<stack>. */
+    namePrefix: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{1,14}[a-z0-9]$/,
+        'expected 3-16 lowercase letters, digits or "-", such as "aitb-prod"',
+      )
+      .optional(),
+    network: azureNetworkSchema.default(azureNetworkSchema.parse({})),
+    /** Replicas of the nginx proxy Container App (the only public ingress). */
+    proxyReplicas: z.number().int().min(1).max(10).default(2),
+    /** Certificate (a Container Apps environment certificate) for aitb:proxy.hostname; without it the proxy's own Azure host name is the endpoint. */
+    proxyCertificateId: azureResourceId.optional(),
+    /** Who may call the proxy's health-only routes (/_aitb/health/...); empty means anyone. */
+    healthCheckSources: z.array(ipv4Cidr).default([]),
+    /** Azure Container Registry the pinned images come from: pulled with the stack's identity. */
+    containerRegistry: z
+      .object({ server: z.string().min(1), resourceId: azureResourceId.optional() })
+      .strict()
+      .optional(),
+    /** Azure CLI image of the forensic-copy steps; its tag is also the deployment script's CLI version. */
+    cliImage: imageReference.default("mcr.microsoft.com/azure-cli:2.67.0"),
+    storageSku: z
+      .enum([
+        "Standard_LRS",
+        "Standard_ZRS",
+        "Standard_GRS",
+        "Standard_RAGRS",
+        "Standard_GZRS",
+        "Standard_RAGZRS",
+      ])
+      .default("Standard_GRS"),
+    /** Days deleted blobs, versions and containers stay recoverable. */
+    softDeleteDays: z.number().int().min(1).max(365).default(30),
+    logRetentionDays: z.number().int().min(30).max(730).default(90),
   })
-  .passthrough();
+  .strict();
 
 export const healthGateSchema = z
   .object({

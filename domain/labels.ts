@@ -8,6 +8,9 @@ export const LABEL = {
   stack: "aitb-stack",
 } as const;
 
+/** Tags a restore carries on either target, so the restore guard can check its reason and incident. */
+export const RESTORE_LABEL = { reason: "aitb-restore-reason", incident: "aitb-incident" } as const;
+
 export const ROLES = [
   "service",
   "router",
@@ -19,6 +22,7 @@ export const ROLES = [
   "health-gate",
   "change-record",
   "network",
+  "secrets",
   "image",
 ] as const;
 export type Role = (typeof ROLES)[number];

@@ -166,6 +166,15 @@ describe("a malformed stack config", () => {
   });
 });
 
+describe("evaluating again after a config error", () => {
+  it("plans the valid config normally in the same process", async () => {
+    await failureOf("dev", { activeColor: "purple" });
+    const evaluation = await evaluateProgram({ source: stackSource("dev"), now: NOW });
+    expect(evaluation.resources.length).toBeGreaterThan(20);
+    expect(evaluation.outputs.activeColor).toBe("blue");
+  });
+});
+
 describe("config keys in messages", () => {
   it("brackets segments that contain dots", () => {
     expect(keyOf(["releases", "2026.11.4", "services", "bot"])).toBe(

@@ -199,8 +199,10 @@ async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     }
     return outputs;
   });
-  if (failure) throw failure;
+  // Let every registration of this evaluation finish, also after a failure: a late one would
+  // reach the next evaluation's mocks.
   await runtimeSettings.waitForRPCs();
+  if (failure) throw failure;
 
   const resources = await Promise.all(
     captured.map(async (entry): Promise<PlannedResource> => {

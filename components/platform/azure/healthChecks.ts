@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+import { COLORS, type Color } from "../../../domain/colors";
+import type { DeploymentSpec } from "../../../domain/deployment";
+import type { HealthCheck } from "../../health/checks";
+import type { ServiceHandle } from "../types";
+
+/**
+ * The gate runs where `pulumi up` runs, so it reaches the stack only through the proxy: every
+ * service of both colors through its health-only route (standby and internal services included),
+ * and the active color's public routes as users reach them.
+ */
+export function proxiedHealthChecks(
+  spec: DeploymentSpec,
+  services: Record<Color, ServiceHandle[]>,
+  publicEndpoint: pulumi.Output<string>,
+  heartbeatMaxAgeSeconds: number,
+): pulumi.Output<HealthCheck[]> {
+  const perService = COLORS.flatMap((color) =>
+    spec.colors[color].services.map((service, index) => {
+      const url = services[color][index]?.healthUrl;
+      if (!url) throw new Error(`${service.service}-${color} has no health URL`);
+      return url.apply((healthUrl): HealthCheck => ({
+        name: `${service.service}-${color}`,
+        url: healthUrl,
+        expect: {
+          service: service.service,
+          color,
+          release: service.release,
+          ...(service.tradingMode ? { tradingMode: service.tradingMode } : {}),
+        },
+        ...(service.service === "bot" ? { heartbeatMaxAgeSeconds } : {}),
+      }));
+    }),
+  );
+  const active = spec.colors[spec.activeColor];
+  const publicChecks = publicEndpoint.apply((endpoint) =>
+    active.services
+      .filter((service) => service.settings.route)
+      .map((service): HealthCheck => ({
+        name: `public ${service.settings.route}`,
+        url: `${endpoint}${service.settings.route}${service.settings.healthPath.slice(1)}`,
+        expect: { service: service.service, color: spec.activeColor, release: active.release },
+      })),
+  );
+  return pulumi.all([pulumi.all(perService), publicChecks]).apply(([a, b]) => [...a, ...b]);
+}
