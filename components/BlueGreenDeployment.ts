@@ -3,6 +3,7 @@ import { COLORS, type Color } from "../domain/colors";
 import { deploymentSpec, type DeploymentSpec } from "../domain/deployment";
 import { knownGoodReleases, type DeployedState } from "../domain/deployed";
 import { resolveRestorePoint } from "../domain/restore";
+import { NYSE_REGULAR_2026_2027 } from "../domain/calendar";
 import type { Platform, PlatformContext, DatabaseHandle } from "./platform/types";
 import { ColorSlot } from "./ColorSlot";
 import { TrafficRouter } from "./TrafficRouter";
@@ -147,6 +148,9 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         environment: config.environment,
         deployed: args.deployed,
         desired: this.desired,
+        marketCalendar:
+          config.marketCalendar ??
+          (config.environment === "prod" ? NYSE_REGULAR_2026_2027 : undefined),
       },
       { parent: this },
     );

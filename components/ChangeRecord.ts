@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { ChangeRecord as ChangeRecordConfig } from "../config/schema";
 import type { DeployedState } from "../domain/deployed";
+import type { MarketCalendar } from "../domain/calendar";
 
 /** Environment keys of the record resource, read by the change-aware policies. */
 export const RECORD_ENV = {
@@ -9,6 +10,7 @@ export const RECORD_ENV = {
   deployed: "AITB_DEPLOYED",
   desired: "AITB_DESIRED",
   environment: "AITB_ENVIRONMENT",
+  marketCalendar: "AITB_MARKET_CALENDAR",
 } as const;
 
 export interface ChangeRecordArgs {
@@ -17,6 +19,8 @@ export interface ChangeRecordArgs {
   /** What the stack had deployed before this update (its own last outputs); undefined on a new stack. */
   deployed: pulumi.Input<DeployedState | undefined>;
   desired: DeployedState;
+  /** The calendar the market-hours rule judges this stack by; none means no trading sessions. */
+  marketCalendar?: MarketCalendar;
 }
 
 /**
@@ -41,6 +45,7 @@ export class ChangeRecord extends pulumi.ComponentResource {
             .apply((deployed) => JSON.stringify(deployed ?? null)),
           [RECORD_ENV.desired]: JSON.stringify(args.desired),
           [RECORD_ENV.environment]: args.environment,
+          [RECORD_ENV.marketCalendar]: JSON.stringify(args.marketCalendar ?? null),
           AITB_ROLE: "change-record",
         },
         triggers: [change, JSON.stringify(args.desired)],

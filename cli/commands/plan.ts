@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { readBaseSource, readStackSource } from "../plan/stackFiles";
 import { planStack } from "../plan/plan";
-import { planJson, renderPlanText } from "../plan/render";
+import { planJson, renderPlanText, renderVerdictText, verdictJson } from "../plan/render";
+import { judgePlan } from "../plan/policies";
 import { projectRoot } from "../../components/platform/projectRoot";
 import { EXIT, exitCodeOf, parseInstant, stackOption } from "./common";
 
@@ -34,12 +35,13 @@ export function planCommand(): Command {
         const source = readStackSource(root, flags.stack, flags.config);
         const base = flags.base ? readBaseSource(root, flags.stack, flags.base) : undefined;
         const plan = await planStack({ source, base, now });
+        const verdict = await judgePlan(plan, { now });
         process.stdout.write(
           flags.format === "json"
-            ? `${JSON.stringify(planJson(plan), null, 2)}\n`
-            : `${renderPlanText(plan, { inputs: flags.inputs })}\n`,
+            ? `${JSON.stringify({ ...planJson(plan), policies: verdictJson(verdict) }, null, 2)}\n`
+            : `${renderPlanText(plan, { inputs: flags.inputs })}\n\n${renderVerdictText(verdict)}\n`,
         );
-        return EXIT.ok;
+        return verdict.mandatory > 0 ? EXIT.denied : EXIT.ok;
       });
     });
 }

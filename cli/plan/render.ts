@@ -1,5 +1,6 @@
 import type { Plan } from "./plan";
 import type { PlannedResource } from "./evaluate";
+import type { PolicyVerdict } from "./policies";
 
 const MAX_VALUE = 96;
 
@@ -94,5 +95,31 @@ export function planJson(plan: Plan): Record<string, unknown> {
     resources: plan.resources.map(({ secretPaths: _secretPaths, ...rest }) => rest),
     outputs: plan.outputs,
     ms: Math.round(plan.ms),
+  };
+}
+
+/** The policy verdicts for people: each violation with its policy, level, resource and message. */
+export function renderVerdictText(verdict: PolicyVerdict): string {
+  const advisory = verdict.violations.length - verdict.mandatory;
+  if (verdict.violations.length === 0) return "policies: no violations";
+  const lines = [`policies: ${verdict.mandatory} mandatory, ${advisory} advisory violation(s)`];
+  for (const violation of verdict.violations) {
+    const resource = violation.urn ? nameOf(violation.urn) : "(stack)";
+    lines.push(
+      `  ${violation.level}  ${violation.policy}  ${resource}`,
+      `    ${violation.message}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The verdicts for machines: every violation names its resource's URN, or null for the stack. */
+export function verdictJson(verdict: PolicyVerdict): Record<string, unknown> {
+  return {
+    violations: verdict.violations.map((violation) => ({
+      ...violation,
+      urn: violation.urn ?? null,
+    })),
+    mandatory: verdict.mandatory,
   };
 }

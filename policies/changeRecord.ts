@@ -1,0 +1,115 @@
+/**
+ * The change record as the change-aware policies read it: the `command:local:Command` whose
+ * environment carries the change (class, reason, incident, expiry), what the stack has deployed
+ * now, what this update wants, the environment and the market calendar.
+ */
+import { changeSchema, type ChangeRecord } from "../config/schema";
+import { parseMarketCalendar, type MarketCalendar } from "../domain/calendar";
+import type { DeployedState } from "../domain/deployed";
+import { isColor } from "../domain/colors";
+import { COMMAND_TYPE, envOf, isUnknownValue, type ResourceView } from "./resources";
+
+/** The record's environment keys (components/ChangeRecord.ts writes them). */
+export const RECORD_ENV = {
+  change: "AITB_CHANGE",
+  deployed: "AITB_DEPLOYED",
+  desired: "AITB_DESIRED",
+  environment: "AITB_ENVIRONMENT",
+  marketCalendar: "AITB_MARKET_CALENDAR",
+} as const;
+
+export interface ChangeRecordView {
+  urn: string;
+  change: ChangeRecord;
+  /** Undefined on a new stack. */
+  deployed?: DeployedState;
+  desired: DeployedState;
+  environment: string;
+  /** Undefined when the stack trades no sessions (dev, or no `aitb:marketCalendar`). */
+  calendar?: MarketCalendar;
+}
+
+export type ChangeRecordLookup =
+  { found: true; record: ChangeRecordView } | { found: false; problem?: string; urn?: string };
+
+export function isChangeRecord(resource: ResourceView): boolean {
+  if (resource.type !== COMMAND_TYPE) return false;
+  const env = envOf(resource);
+  return env.AITB_ROLE === "change-record" || RECORD_ENV.change in env;
+}
+
+function parseJson(text: string | undefined, key: string): unknown {
+  if (text === undefined) throw new Error(`${key} is missing`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${key} is not JSON`);
+  }
+}
+
+function deployedState(value: unknown, key: string): DeployedState {
+  const state = value as Partial<DeployedState> | null;
+  if (
+    !state ||
+    !isColor(state.activeColor) ||
+    typeof state.releases?.blue !== "string" ||
+    typeof state.releases?.green !== "string"
+  ) {
+    throw new Error(`${key} is not a deployed state ({activeColor, releases: {blue, green}, ...})`);
+  }
+  return {
+    activeColor: state.activeColor,
+    releases: state.releases,
+    database: String(state.database ?? ""),
+    restore: String(state.restore ?? ""),
+    knownGoodReleases: Array.isArray(state.knownGoodReleases)
+      ? state.knownGoodReleases.map(String)
+      : [],
+  };
+}
+
+function readRecord(resource: ResourceView): ChangeRecordView {
+  // Read directly, not through `known`: a value the preview cannot know yet must reach the engine,
+  // which reports the policy as not runnable instead of judging a half-known change.
+  const environment = resource.props.environment as Record<string, unknown>;
+  const env = Object.fromEntries(
+    Object.values(RECORD_ENV).map((key) => [key, environment[key]]),
+  ) as Record<string, string | undefined>;
+  const parsed = changeSchema.safeParse(parseJson(env[RECORD_ENV.change], RECORD_ENV.change));
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new Error(`${RECORD_ENV.change}.${first.path.join(".")}: ${first.message}`);
+  }
+  const deployed = parseJson(env[RECORD_ENV.deployed] ?? "null", RECORD_ENV.deployed);
+  const calendar = parseJson(env[RECORD_ENV.marketCalendar] ?? "null", RECORD_ENV.marketCalendar);
+  return {
+    urn: resource.urn,
+    change: parsed.data,
+    deployed: deployed === null ? undefined : deployedState(deployed, RECORD_ENV.deployed),
+    desired: deployedState(
+      parseJson(env[RECORD_ENV.desired], RECORD_ENV.desired),
+      RECORD_ENV.desired,
+    ),
+    environment: env[RECORD_ENV.environment] ?? "",
+    calendar:
+      calendar === null ? undefined : parseMarketCalendar(calendar, RECORD_ENV.marketCalendar),
+  };
+}
+
+/** The stack's change record, or why it cannot be read. */
+export function findChangeRecord(resources: readonly ResourceView[]): ChangeRecordLookup {
+  const records = resources.filter(isChangeRecord);
+  if (records.length === 0) return { found: false };
+  if (records.length > 1) {
+    return {
+      found: false,
+      problem: `${records.length} change records are declared; expected exactly one`,
+    };
+  }
+  try {
+    return { found: true, record: readRecord(records[0]) };
+  } catch (error) {
+    if (isUnknownValue(error)) throw error;
+    return { found: false, problem: (error as Error).message, urn: records[0].urn };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Declared database restores as the restore guard reads them. Docker: a `command:local:Command`
+ * with `AITB_ROLE=restore` whose environment names the target, the live database, the restore
+ * point and the retention. Azure: a PostgreSQL flexible server created with
+ * `createMode: PointInTimeRestore` from the live server.
+ */
+import { isColor, type Color } from "../domain/colors";
+import { LABEL, RESTORE_LABEL } from "../domain/labels";
+import {
+  AZURE_POSTGRES_SERVER,
+  COMMAND_TYPE,
+  envOf,
+  hasRole,
+  markersOf,
+  pathProp,
+  stringProp,
+  type ResourceView,
+} from "./resources";
+
+/** Azure keeps 7 days of backups unless the server says otherwise. */
+export const AZURE_DEFAULT_RETENTION_DAYS = 7;
+
+export interface RestoreFacts<R extends ResourceView = ResourceView> {
+  resource: R;
+  /** The new database (Docker) or server (Azure) the restore creates. */
+  target?: string;
+  /** The database or server the services use now. */
+  live?: string;
+  /** The restore point as declared (ISO-8601), if any. */
+  point?: string;
+  retentionDays?: number;
+  color?: Color;
+  reason?: string;
+  incident?: string;
+}
+
+const POINT_IN_TIME = "PointInTimeRestore";
+
+function isAzureRestore(resource: ResourceView): boolean {
+  return (
+    resource.type === AZURE_POSTGRES_SERVER &&
+    stringProp(resource.props, "createMode") === POINT_IN_TIME
+  );
+}
+
+export function isRestore(resource: ResourceView): boolean {
+  return (
+    (resource.type === COMMAND_TYPE && hasRole(resource, "restore")) || isAzureRestore(resource)
+  );
+}
+
+function serverName(resource: ResourceView): string {
+  return stringProp(resource.props, "serverName") ?? resource.name;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() !== "" ? value : undefined;
+}
+
+function dockerRestore<R extends ResourceView>(resource: R): RestoreFacts<R> {
+  const env = envOf(resource);
+  const retention = Number(env.AITB_BACKUP_RETENTION_DAYS);
+  return {
+    resource,
+    target: nonEmpty(env.AITB_RESTORE_TARGET),
+    live: nonEmpty(env.AITB_LIVE_DATABASE),
+    point: nonEmpty(env.AITB_RESTORE_POINT),
+    retentionDays: Number.isFinite(retention) && retention > 0 ? retention : undefined,
+    color: isColor(env.AITB_RESTORE_COLOR) ? env.AITB_RESTORE_COLOR : undefined,
+    reason: nonEmpty(env.AITB_RESTORE_REASON),
+    incident: nonEmpty(env.AITB_INCIDENT),
+  };
+}
+
+function azureRestore<R extends ResourceView>(resource: R, all: readonly R[]): RestoreFacts<R> {
+  const markers = markersOf(resource);
+  const source = stringProp(resource.props, "sourceServerResourceId");
+  const sourceName = source?.split("/").filter(Boolean).pop();
+  const liveServers = all.filter(
+    (candidate) =>
+      candidate.type === AZURE_POSTGRES_SERVER &&
+      !isAzureRestore(candidate) &&
+      candidate !== resource,
+  );
+  const live =
+    liveServers.find((server) => serverName(server) === sourceName) ??
+    liveServers.find((server) => hasRole(server, "database"));
+  const liveName = live ? serverName(live) : sourceName;
+  const retention = live ? pathProp(live.props, "backup", "backupRetentionDays") : undefined;
+  const color = markers[LABEL.color];
+  return {
+    resource,
+    target: serverName(resource),
+    live: liveName,
+    point: nonEmpty(stringProp(resource.props, "pointInTimeUTC")),
+    retentionDays: typeof retention === "number" ? retention : AZURE_DEFAULT_RETENTION_DAYS,
+    color: isColor(color) ? color : undefined,
+    reason: nonEmpty(markers[RESTORE_LABEL.reason]),
+    incident: nonEmpty(markers[RESTORE_LABEL.incident]),
+  };
+}
+
+export function restoresOf<R extends ResourceView>(resources: readonly R[]): RestoreFacts<R>[] {
+  return resources
+    .filter(isRestore)
+    .map((resource) =>
+      resource.type === COMMAND_TYPE ? dockerRestore(resource) : azureRestore(resource, resources),
+    );
+}

@@ -1,0 +1,77 @@
+/**
+ * The services of both colors as the policies see them, on either target: a Docker container is
+ * one replica; an Azure Container App keeps `template.scale.minReplicas` warm (Azure's default
+ * is zero).
+ */
+import { isColor, type Color } from "../domain/colors";
+import { LABEL } from "../domain/labels";
+import {
+  AZURE_CONTAINER_APP,
+  hasRole,
+  isRecord,
+  known,
+  markersOf,
+  pathProp,
+  shortUrn,
+  type ResourceView,
+} from "./resources";
+
+export interface ServiceView<R extends ResourceView = ResourceView> {
+  resource: R;
+  label: string;
+  service?: string;
+  color?: Color;
+  tradingMode?: string;
+  /** Replicas that stay running when idle. */
+  warmReplicas: number;
+}
+
+/** `NAME=value` entries (Docker `envs`) and `{name, value}` entries (Container Apps) as a map. */
+function envEntries(resource: ResourceView): Record<string, string> {
+  const env: Record<string, string> = {};
+  const envs = known(() => resource.props.envs);
+  if (Array.isArray(envs)) {
+    for (const entry of envs) {
+      if (typeof entry !== "string") continue;
+      const at = entry.indexOf("=");
+      if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
+    }
+  }
+  const containers = pathProp(resource.props, "template", "containers");
+  if (Array.isArray(containers)) {
+    for (const container of containers) {
+      const list = isRecord(container) ? known(() => container.env) : undefined;
+      if (!Array.isArray(list)) continue;
+      for (const item of list) {
+        if (isRecord(item) && typeof item.name === "string" && typeof item.value === "string") {
+          env[item.name] = item.value;
+        }
+      }
+    }
+  }
+  return env;
+}
+
+function warmReplicas(resource: ResourceView): number {
+  if (resource.type !== AZURE_CONTAINER_APP) return 1;
+  const min = pathProp(resource.props, "template", "scale", "minReplicas");
+  return typeof min === "number" ? min : 0;
+}
+
+export function serviceView<R extends ResourceView>(resource: R): ServiceView<R> {
+  const markers = markersOf(resource);
+  const color = markers[LABEL.color];
+  return {
+    resource,
+    label: shortUrn(resource.urn),
+    service: markers[LABEL.service],
+    color: isColor(color) ? color : undefined,
+    tradingMode: markers[LABEL.tradingMode] ?? envEntries(resource).AITB_TRADING_MODE,
+    warmReplicas: warmReplicas(resource),
+  };
+}
+
+/** Every resource labelled or tagged `aitb-role: service`. */
+export function servicesOf<R extends ResourceView>(resources: readonly R[]): ServiceView<R>[] {
+  return resources.filter((resource) => hasRole(resource, "service")).map(serviceView);
+}
