@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { planCommand } from "./commands/plan";
+import { rollbackCommand } from "./commands/rollback";
+import { diffCommand } from "./commands/diff";
+import { noticeCommand } from "./commands/notice";
+import { verifyCommand } from "./commands/verify";
+import { upCommand } from "./commands/up";
 
 export function buildCli(): Command {
   return new Command("aitb")
@@ -8,7 +13,12 @@ export function buildCli(): Command {
       "Blue/green deploys and rollbacks of the AITB trading system, as reviewed stack-config changes.",
     )
     .showHelpAfterError()
-    .addCommand(planCommand());
+    .addCommand(planCommand())
+    .addCommand(rollbackCommand())
+    .addCommand(diffCommand())
+    .addCommand(noticeCommand())
+    .addCommand(verifyCommand())
+    .addCommand(upCommand());
 }
 
 if (require.main === module) {

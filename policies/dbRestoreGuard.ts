@@ -9,6 +9,7 @@ import type { ClockArgs, PolicyFactoryArgs } from "./factory";
 import { hasRole, shortUrn, waitsFor } from "./resources";
 import { restoresOf, type RestoreFacts } from "./restores";
 import { servicesOf } from "./services";
+import { findChangeRecord } from "./changeRecord";
 
 export const DB_RESTORE_GUARD = "db-restore-guard";
 
@@ -89,6 +90,12 @@ export function dbRestoreGuard(args: PolicyFactoryArgs & ClockArgs = {}): StackV
     enforcementLevel: args.enforcementLevel ?? "mandatory",
     validateStack: (stack, reportViolation) => {
       const at = now();
+      // A restore the stack has already performed is not run again: its preconditions were
+      // judged when it ran, and the restored color may since have become the live one.
+      const lookup = findChangeRecord(stack.resources);
+      const deployedRestore = lookup.found ? lookup.record.deployed?.restore : undefined;
+      if (deployedRestore && lookup.found && deployedRestore === lookup.record.desired.restore)
+        return;
       for (const facts of restoresOf(stack.resources)) {
         const target = facts.target ? ` into ${facts.target}` : "";
         for (const problem of restoreProblemsOf(facts, stack.resources, at)) {

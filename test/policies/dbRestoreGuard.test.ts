@@ -3,6 +3,7 @@ import { DB_RESTORE_GUARD, dbRestoreGuard } from "../../policies/dbRestoreGuard"
 import {
   azureService,
   azureTags,
+  changeRecord,
   colors,
   dockerService,
   messagesOf,
@@ -12,6 +13,13 @@ import {
 } from "./fixtures";
 
 const NOW = new Date("2026-11-25T20:00:00Z");
+const DEPLOYED_STATE = {
+  activeColor: "blue" as const,
+  releases: { blue: "2026.11.3", green: "2026.11.4" },
+  database: "aitb-dev-postgres/aitb",
+  restore: "",
+  knownGoodReleases: ["2026.11.3"],
+};
 const policy = dbRestoreGuard({ now: () => NOW });
 
 const COMMAND = "command:local:Command";
@@ -63,6 +71,23 @@ describe("db-restore-guard on Docker", () => {
 
   test("pass: a restore after a forensic copy, within retention, into the paper color", async () => {
     expect(await dockerMessages()).toEqual([]);
+  });
+
+  const performed = "green:aitb_restore_pitr_20261124t1200";
+
+  test("pass: a restore performed by an earlier update, now that its color trades live", async () => {
+    const record = changeRecord({
+      deployed: { ...DEPLOYED_STATE, restore: performed },
+      desired: { restore: performed },
+    });
+    const stack = [...colors(dockerService, "green"), forensicCopy(), dockerRestore(), record];
+    expect(await messagesOf(policy, stack)).toEqual([]);
+  });
+
+  test("deny: a restore this update performs, into the color that trades live", async () => {
+    const record = changeRecord({ deployed: DEPLOYED_STATE, desired: { restore: performed } });
+    const stack = [...colors(dockerService, "green"), forensicCopy(), dockerRestore(), record];
+    expect(await messagesOf(policy, stack)).toEqual([expect.stringContaining("trades live")]);
   });
 
   test("deny: no forensic copy declared", async () => {

@@ -1,0 +1,95 @@
+import { Command, Option } from "commander";
+import type { HealthResult } from "../../components/health/checks";
+import { validateStackConfig } from "../../config/validate";
+import { planStack } from "../plan/plan";
+import { readBaseSource, readStackSource } from "../plan/stackFiles";
+import { workflowExitCode } from "../workflow/errors";
+import { processIo, type CommandIo } from "../workflow/io";
+import { buildNotice } from "../workflow/notice";
+import { renderNoticeMarkdown, renderNoticeText } from "../workflow/noticeRender";
+import { EXIT, stackOption } from "./common";
+import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack } from "./verify";
+
+export interface NoticeFlags {
+  stack: string;
+  format: "text" | "markdown" | "json";
+  base?: string;
+  config?: string;
+  teamLead?: string;
+  verify?: boolean;
+  endpoint?: string;
+}
+
+/** Render the runbook's team notice for the stack's current change record. */
+export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<number> {
+  return workflowExitCode(async () => {
+    const now = new Date();
+    const source = readStackSource(io.root, flags.stack, flags.config);
+    const config = validateStackConfig(source.values, now);
+    const base = flags.base ? readBaseSource(io.root, flags.stack, flags.base) : undefined;
+    const plan = await planStack({ source, base, now });
+    let verification: HealthResult[] | undefined;
+    if (flags.verify) {
+      // The table goes to stderr so that stdout stays the notice alone.
+      const quiet = { ...io, out: io.err };
+      verification = (
+        await verifyStack(
+          {
+            stack: flags.stack,
+            config: flags.config,
+            endpoint: flags.endpoint,
+            timeout: DEFAULT_CHECK_TIMEOUT_SECONDS,
+          },
+          quiet,
+        )
+      ).results;
+    }
+    const notice = buildNotice({
+      plan,
+      config,
+      previous: plan.deployed
+        ? {
+            color: plan.deployed.activeColor,
+            release: plan.deployed.releases[plan.deployed.activeColor],
+          }
+        : undefined,
+      verification,
+      teamLead: flags.teamLead,
+    });
+    io.out(
+      flags.format === "json"
+        ? `${JSON.stringify(notice, null, 2)}\n`
+        : flags.format === "markdown"
+          ? renderNoticeMarkdown(notice)
+          : renderNoticeText(notice),
+    );
+    return EXIT.ok;
+  }, io.err);
+}
+
+export function noticeCommand(): Command {
+  return new Command("notice")
+    .description(
+      "The runbook's team notice for the stack's last rollback, filled from the change record (aitb:change) and the plan, with the stakeholder schedule.",
+    )
+    .addOption(stackOption())
+    .addOption(
+      new Option("-f, --format <format>", "output format")
+        .choices(["text", "markdown", "json"])
+        .default("text"),
+    )
+    .option(
+      "-b, --base <rev|path>",
+      "the config before the rollback (git revision or file), for the previous version (default: aitb:releaseHistory)",
+    )
+    .option(
+      "--team-lead <name>",
+      "team lead named in the notice (default: the change's requestedBy)",
+    )
+    .option("--verify", "run aitb verify first and report the services' status from it")
+    .option("-e, --endpoint <url>", "with --verify: public base URL to check")
+    .option("-c, --config <path>", "stack file to read instead of Pulumi.<stack>.yaml")
+    .action(async (flags: NoticeFlags) => {
+      process.exitCode = await runNotice(flags, processIo());
+    });
+}

@@ -1,0 +1,146 @@
+import * as path from "node:path";
+import * as readline from "node:readline/promises";
+import { Command } from "commander";
+import { validateStackConfig } from "../../config/validate";
+import type { DeployedState } from "../../domain/deployed";
+import { readStackSource } from "../plan/stackFiles";
+import { InputError, workflowExitCode } from "../workflow/errors";
+import { processIo, type CommandIo } from "../workflow/io";
+import { findPulumi, PULUMI_INSTALL_HINT } from "../workflow/pulumiCli";
+import { revertFlags, rollbackArgs } from "../workflow/revert";
+import { commandLine } from "../workflow/shell";
+import { EXIT, stackOption } from "./common";
+import { runRollback } from "./rollback";
+import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack } from "./verify";
+
+export interface UpFlags {
+  stack: string;
+  autoRevert?: boolean;
+  yes?: boolean;
+  endpoint?: string;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const prompt = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+type AutomationStack = Awaited<
+  ReturnType<(typeof import("@pulumi/pulumi/automation"))["LocalWorkspace"]["selectStack"]>
+>;
+
+/** `pulumi up` with the policy pack; false when the update (or its health gate) failed. */
+async function applyUp(stack: AutomationStack, io: CommandIo): Promise<boolean> {
+  try {
+    await stack.up({
+      onOutput: io.out,
+      onError: io.err,
+      policyPacks: [path.join(io.root, "policies")],
+      color: io.interactive ? "auto" : "never",
+    });
+    return true;
+  } catch (error) {
+    io.err(
+      `pulumi up failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`,
+    );
+    return false;
+  }
+}
+
+/**
+ * `pulumi up` through the Automation API, then `aitb verify`. When an urgent switch fails
+ * verification, offer (or with --auto-revert carry out) the revert to what was live before and a
+ * second update.
+ */
+export async function runUp(
+  flags: UpFlags,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  if (!findPulumi(env)) {
+    io.err(`aitb up: no Pulumi CLI on PATH; ${PULUMI_INSTALL_HINT}\n`);
+    return EXIT.configError;
+  }
+  return workflowExitCode(async () => {
+    const source = readStackSource(io.root, flags.stack);
+    const config = validateStackConfig(source.values, new Date());
+    if (!flags.yes) {
+      if (!io.interactive) {
+        throw new InputError("up", [
+          {
+            key: "--yes",
+            message: "no terminal to ask on; pass --yes to run pulumi up without a prompt",
+          },
+        ]);
+      }
+      const question = `Run pulumi up on stack ${flags.stack} (active ${config.activeColor} @ ${config.slots[config.activeColor].release}, change: ${config.change.class}, ${config.change.reason})? [y/N] `;
+      if (!(await confirm(question))) {
+        io.err("Nothing was run.\n");
+        return EXIT.ok;
+      }
+    }
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    const stack = await LocalWorkspace.selectStack({ stackName: flags.stack, workDir: io.root });
+    const before = (await stack.outputs()).deployed?.value as DeployedState | undefined;
+    const verifyFlags = {
+      stack: flags.stack,
+      endpoint: flags.endpoint,
+      timeout: DEFAULT_CHECK_TIMEOUT_SECONDS,
+    };
+
+    const applied = await applyUp(stack, io);
+    const verified = (await verifyStack(verifyFlags, io)).passed;
+    if (applied && verified) return EXIT.ok;
+
+    const revert = revertFlags(flags.stack, before, config, new Date());
+    if (!revert) {
+      io.err(
+        `The update ${applied ? "applied but failed verification" : "failed"}; no automatic revert (only an immediate or emergency switch is reverted). Fix forward or roll back with aitb rollback.\n`,
+      );
+      return EXIT.denied;
+    }
+    const command = `${commandLine(rollbackArgs(revert))} && aitb up --stack ${flags.stack}`;
+    let go = flags.autoRevert === true;
+    if (!go && io.interactive) {
+      go = await confirm(
+        `Verification failed. Revert to ${revert.to} and run pulumi up again? [y/N] `,
+      );
+    }
+    if (!go) {
+      io.err(`Verification failed. To revert:\n  ${command}\n`);
+      return EXIT.denied;
+    }
+    io.err(`Verification failed; reverting to ${revert.to}: ${command}\n`);
+    const written = await runRollback(revert, io);
+    if (written !== EXIT.ok) return written;
+    const reapplied = await applyUp(stack, io);
+    const reverified = (await verifyStack(verifyFlags, io)).passed;
+    io.err(
+      reapplied && reverified
+        ? `Reverted: stack ${flags.stack} is back on ${revert.to} and verifies.\n`
+        : `The revert did not verify either; escalate (runbook: emergency contacts).\n`,
+    );
+    return EXIT.denied;
+  }, io.err);
+}
+
+export function upCommand(): Command {
+  return new Command("up")
+    .description(
+      "pulumi up with the policy pack (Automation API), then aitb verify; an urgent switch that fails verification is offered a revert.",
+    )
+    .addOption(stackOption())
+    .option(
+      "--auto-revert",
+      "revert an immediate or emergency switch that fails verification, without asking",
+    )
+    .option("-y, --yes", "run pulumi up without asking first")
+    .option("-e, --endpoint <url>", "public base URL for the verification")
+    .action(async (flags: UpFlags) => {
+      process.exitCode = await runUp(flags, processIo());
+    });
+}

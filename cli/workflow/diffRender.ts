@@ -1,0 +1,164 @@
+import { COLORS } from "../../domain/colors";
+import type { BlastRadius } from "./blastRadius";
+import type { ResourceChange } from "./graphDiff";
+import type { StackChange } from "./stackChange";
+import { describeValueChange } from "./valueDiff";
+import { cell, verdictMarkdown, verdictText } from "./verdicts";
+import { isoInstant } from "./time";
+
+const OP_MARK = { create: "+", update: "~", delete: "-" } as const;
+
+function shortType(type: string): string {
+  return type
+    .replace(/^azure-native:/, "az:")
+    .replace(/^command:local:Command$/, "command:Command");
+}
+
+/** What a delete really does to a resource Pulumi is told to keep. */
+function deleteNote(change: ResourceChange): string {
+  if (change.op !== "delete" || !change.before) return "";
+  if (change.before.protect) return "  (protected: pulumi up refuses this delete)";
+  if (change.before.retainOnDelete) return "  (retained: it stays in place, only leaves the stack)";
+  return "";
+}
+
+function changeLines(change: ResourceChange): string[] {
+  const head = `${OP_MARK[change.op]} ${change.op} ${change.name}  ${shortType(change.type)}${deleteNote(change)}`;
+  if (change.op !== "update") return [head];
+  return [head, ...change.values.flatMap(describeValueChange).map((line) => `    ${line}`)];
+}
+
+function headline(change: StackChange): string {
+  const { base, desired } = change;
+  const parts: string[] = [];
+  parts.push(
+    base.activeColor !== desired.activeColor
+      ? `active ${base.activeColor} → ${desired.activeColor}`
+      : `active ${desired.activeColor} (unchanged)`,
+  );
+  for (const color of COLORS) {
+    parts.push(
+      base.releases[color] !== desired.releases[color]
+        ? `${color} ${base.releases[color]} → ${desired.releases[color]}`
+        : `${color} @ ${desired.releases[color]}`,
+    );
+  }
+  return parts.join(", ");
+}
+
+/** The blast radius as plain sentences, one per line. */
+export function blastLines(blast: BlastRadius): string[] {
+  const lines = [
+    blast.routing
+      ? `routing: changes${blast.activeColor ? `: public traffic moves from ${blast.activeColor.from} to ${blast.activeColor.to}` : ""}`
+      : "routing: no change",
+  ];
+  for (const color of COLORS) {
+    const services = blast.services[color];
+    const release = blast.releases[color];
+    const pin = release ? ` (re-pinned ${release.from} → ${release.to})` : "";
+    lines.push(
+      `${color}: ${services.length > 0 ? services.join(", ") : "no service changes"}${pin}`,
+    );
+  }
+  lines.push(
+    blast.database.changes
+      ? `database: CHANGES (${blast.database.resources.join(", ")})`
+      : "database: no change",
+  );
+  if (blast.backups.length > 0) lines.push(`backups taken or updated: ${blast.backups.join(", ")}`);
+  if (blast.other.length > 0) lines.push(`also: ${blast.other.join(", ")}`);
+  return lines;
+}
+
+function summaryLine(change: StackChange): string {
+  const s = change.diff.summary;
+  return `Summary: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.same} unchanged`;
+}
+
+export function renderDiffText(change: StackChange): string {
+  const lines = [
+    `aitb diff: stack ${change.desired.stack} (${change.desired.environment}, ${change.desired.target})`,
+    `  base:   ${change.base.origin}`,
+    `  config: ${change.desired.origin}`,
+    `  ${headline(change)}`,
+    "",
+  ];
+  if (change.diff.changes.length === 0) lines.push("No resource changes.");
+  for (const resource of change.diff.changes) lines.push(...changeLines(resource));
+  lines.push(
+    "",
+    summaryLine(change),
+    "Blast radius:",
+    ...blastLines(change.blast).map((line) => `  ${line}`),
+    ...verdictText(change.verdict, change.now, change.baseVerdict),
+    `Planned offline in ${(change.ms / 1000).toFixed(2)} s`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** In a ```diff block only a mark in the first column is coloured. */
+function markFirst(line: string): string {
+  const match = /^(\s+)([-+]) (.*)$/.exec(line);
+  return match ? `${match[2]}${match[1]} ${match[3]}` : line;
+}
+
+/** A pull-request comment: summary and blast radius first, the per-resource diff folded away. */
+export function renderDiffMarkdown(change: StackChange): string {
+  const s = change.diff.summary;
+  const lines = [
+    `### \`aitb diff\`: stack \`${change.desired.stack}\``,
+    "",
+    `${headline(change)}`,
+    "",
+    `Base \`${cell(change.base.origin)}\`, config \`${cell(change.desired.origin)}\`.`,
+    "",
+    "| create | update | delete | unchanged |",
+    "|---:|---:|---:|---:|",
+    `| ${s.create} | ${s.update} | ${s.delete} | ${s.same} |`,
+    "",
+    "**Blast radius**",
+    "",
+    ...blastLines(change.blast).map((line) => `- ${line}`),
+    "",
+    ...verdictMarkdown(change.verdict, change.now, change.baseVerdict),
+    "",
+  ];
+  if (change.diff.changes.length === 0) {
+    lines.push("No resource changes.");
+  } else {
+    lines.push(
+      `<details><summary>${change.diff.changes.length} resource${change.diff.changes.length === 1 ? "" : "s"} change</summary>`,
+      "",
+      "```diff",
+      ...change.diff.changes.flatMap(changeLines).map(markFirst),
+      "```",
+      "",
+      "</details>",
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function diffJson(change: StackChange): Record<string, unknown> {
+  return {
+    stack: change.desired.stack,
+    base: change.base.origin,
+    config: change.desired.origin,
+    now: isoInstant(change.now),
+    activeColor: { from: change.base.activeColor, to: change.desired.activeColor },
+    releases: { from: change.base.releases, to: change.desired.releases },
+    changes: change.diff.changes.map((c) => ({
+      urn: c.urn,
+      type: c.type,
+      name: c.name,
+      op: c.op,
+      keys: c.keys,
+      ...(c.op === "update" ? { values: c.values } : {}),
+    })),
+    summary: change.diff.summary,
+    blastRadius: change.blast,
+    policies: change.verdict,
+    ms: Math.round(change.ms),
+  };
+}

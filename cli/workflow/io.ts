@@ -1,0 +1,20 @@
+import { projectRoot } from "../../components/platform/projectRoot";
+
+/** Where a command reads the project from and writes to; tests pass their own. */
+export interface CommandIo {
+  /** The folder holding Pulumi.yaml and the stack files. */
+  root: string;
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stderr is a terminal (progress lines redraw in place). */
+  interactive: boolean;
+}
+
+export function processIo(): CommandIo {
+  return {
+    root: projectRoot(process.cwd()),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    interactive: process.stderr.isTTY === true,
+  };
+}

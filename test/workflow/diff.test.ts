@@ -1,0 +1,209 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runDiff, type DiffFlags } from "../../cli/commands/diff";
+import { StackFileEditor } from "../../cli/workflow/stackEdit";
+import { captureIo, removeProject, stackFile, tempProject } from "./support";
+
+const WEEKEND = new Date("2026-11-28T15:00:00Z");
+
+let dir: string;
+beforeAll(() => {
+  dir = tempProject();
+});
+afterAll(() => removeProject(dir));
+
+/** A copy of a stack file with some `aitb:` keys set, as the proposed config of a pull request. */
+function proposed(
+  stack: string,
+  name: string,
+  edits: [string, (string | number)[], unknown][],
+): string {
+  const editor = new StackFileEditor(fs.readFileSync(stackFile(dir, stack), "utf8"), name);
+  for (const [key, at, value] of edits) editor.set(key, at, value);
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, editor.text());
+  return file;
+}
+
+interface DiffJson {
+  changes: { urn: string; type: string; name: string; op: string; keys: string[] }[];
+  summary: { create: number; update: number; delete: number; same: number };
+  blastRadius: {
+    services: Record<string, string[]>;
+    routing: boolean;
+    database: { changes: boolean };
+  };
+  policies: { violations: unknown[]; mandatory: number };
+}
+
+async function diff(flags: Partial<DiffFlags> & { stack: string; base: string }) {
+  const io = captureIo(dir);
+  const code = await runDiff({ format: "json", now: WEEKEND, ...flags }, io);
+  const json = flags.format === undefined ? (JSON.parse(io.stdout()) as DiffJson) : undefined;
+  return { code, io, json };
+}
+
+/** The switch changes the router, both bots, the pre-switch snapshot, the health gate and the record. */
+const SWITCH_SET = [
+  "aitb-change-entry",
+  "aitb-health-checks",
+  "bot-blue",
+  "bot-green",
+  "pre-switch-snapshot",
+  "proxy-site",
+];
+
+describe("aitb diff", () => {
+  test("a config compared with itself changes nothing", async () => {
+    const { code, json } = await diff({ stack: "dev", base: stackFile(dir, "dev") });
+    expect(code).toBe(0);
+    expect(json?.changes).toEqual([]);
+    expect(json?.summary).toEqual({ create: 0, update: 0, delete: 0, same: 30 });
+    expect(json?.blastRadius.routing).toBe(false);
+    expect(json?.blastRadius.database.changes).toBe(false);
+  });
+
+  test("a color flip updates exactly the routing and the bots (with the snapshot, health gate and change record)", async () => {
+    const config = proposed("dev", "flip.yaml", [["activeColor", [], "green"]]);
+    const { code, json } = await diff({ stack: "dev", base: stackFile(dir, "dev"), config });
+    expect(code).toBe(0);
+    expect(json?.changes.map((c) => c.name).sort()).toEqual(SWITCH_SET);
+    expect(new Set(json?.changes.map((c) => c.op))).toEqual(new Set(["update"]));
+    expect(json?.summary).toEqual({ create: 0, update: 6, delete: 0, same: 24 });
+    const bots = json?.changes.filter((c) => c.name.startsWith("bot-"));
+    for (const bot of bots ?? []) expect(bot.keys).toEqual(["envs", "labels"]);
+    expect(json?.changes.find((c) => c.name === "proxy-site")?.keys).toEqual(["stdin"]);
+    expect(json?.blastRadius.services).toEqual({ blue: ["bot"], green: ["bot"] });
+    expect(json?.blastRadius.routing).toBe(true);
+    expect(json?.blastRadius.database.changes).toBe(false);
+  });
+
+  test("on prod (Azure) a color flip updates exactly the proxy, the bots, the pre-switch backup, health gate and record", async () => {
+    const config = proposed("prod", "prod-flip.yaml", [["activeColor", [], "blue"]]);
+    const { json } = await diff({ stack: "prod", base: stackFile(dir, "prod"), config });
+    expect(json?.changes.map((c) => c.name).sort()).toEqual([
+      "aitb-change-entry",
+      "aitb-health-checks",
+      "bot-blue",
+      "bot-green",
+      "pre-switch-backup",
+      "proxy",
+    ]);
+    expect(json?.blastRadius.services).toEqual({ blue: ["bot"], green: ["bot"] });
+    expect(json?.blastRadius.routing).toBe(true);
+    expect(json?.blastRadius.database.changes).toBe(false);
+  });
+
+  test("a release re-pin reports the services of that color, and no routing", async () => {
+    const config = proposed("dev", "repin.yaml", [["slots", ["green", "release"], "2026.11.4"]]);
+    const { code, json } = await diff({ stack: "dev", base: stackFile(dir, "dev"), config });
+    expect(code).toBe(0);
+    expect(json?.blastRadius.services).toEqual({
+      blue: [],
+      green: ["inference", "bot", "webapp", "dashboard", "notifier"],
+    });
+    expect(json?.blastRadius.routing).toBe(false);
+    const updated = json?.changes.filter((c) => c.op === "update").map((c) => c.name) ?? [];
+    for (const service of ["inference", "bot", "webapp", "dashboard", "notifier"]) {
+      expect(updated).toContain(`${service}-green`);
+      expect(updated).not.toContain(`${service}-blue`);
+    }
+    expect(json?.changes.find((c) => c.name === "webapp-green")?.keys).toEqual([
+      "envs",
+      "image",
+      "labels",
+    ]);
+  });
+
+  test("text shows old and new values, masks secrets, and sums up", async () => {
+    const config = proposed("dev", "flip-text.yaml", [["activeColor", [], "green"]]);
+    const { code, io } = await diff({
+      stack: "dev",
+      base: stackFile(dir, "dev"),
+      config,
+      format: "text",
+    });
+    expect(code).toBe(0);
+    const out = io.stdout();
+    expect(out).toContain("~ update bot-green");
+    expect(out).toContain('- "AITB_TRADING_MODE=paper"');
+    expect(out).toContain('+ "AITB_TRADING_MODE=live"');
+    expect(out).toContain("-     server webapp-blue:5000 max_fails=0;");
+    expect(out).toContain("+     server webapp-green:5000 max_fails=0;");
+    expect(out).toContain("Summary: 0 to create, 6 to update, 0 to delete, 24 unchanged");
+    expect(out).toContain("routing: changes: public traffic moves from blue to green");
+    expect(out).toContain("database: no change");
+    expect(out).not.toContain("placeholder-dbPassword");
+  });
+
+  test("a declared restore shows the repointed services and the database, secrets masked", async () => {
+    const config = proposed("dev", "restore.yaml", [
+      [
+        "database",
+        ["restore"],
+        { color: "green", reason: "Corrupt trades", incident: "INC-1", fromRelease: "2026.11.3" },
+      ],
+    ]);
+    const { io } = await diff({
+      stack: "dev",
+      base: stackFile(dir, "dev"),
+      config,
+      format: "text",
+    });
+    const out = io.stdout();
+    expect(out).toContain("+ create forensic-copy");
+    expect(out).toContain(
+      'secret inputs (database connection): "aitb-dev-postgres/aitb" → "aitb-dev-postgres/aitb_restore_release_2026_11_3"',
+    );
+    expect(out).toContain("green: bot, webapp, dashboard");
+    expect(out).toContain("database: CHANGES");
+    expect(out).not.toContain("placeholder-dbPassword");
+  });
+
+  test("markdown is a pull-request comment with the summary table and the folded diff", async () => {
+    const config = proposed("dev", "flip-md.yaml", [["activeColor", [], "green"]]);
+    const { io } = await diff({
+      stack: "dev",
+      base: stackFile(dir, "dev"),
+      config,
+      format: "markdown",
+    });
+    const out = io.stdout();
+    expect(out).toMatch(/^### `aitb diff`: stack `dev`/);
+    expect(out).toContain("| 0 | 6 | 0 | 24 |");
+    expect(out).toContain("**Policies**: ✅ no violations");
+    expect(out).toContain("<details><summary>6 resources change</summary>");
+    expect(out).toContain("```diff");
+  });
+
+  test("a mandatory violation exits 1 and names the policy", async () => {
+    const config = proposed("prod", "prod-planned-flip.yaml", [
+      ["activeColor", [], "blue"],
+      [
+        "change",
+        [],
+        {
+          class: "planned",
+          reason: "Heatmap feedback",
+          incident: "CHG-2310",
+          requestedBy: "alice",
+        },
+      ],
+    ]);
+    const { code, json } = await diff({
+      stack: "prod",
+      base: stackFile(dir, "prod"),
+      config,
+      now: new Date("2026-11-25T15:00:00Z"),
+    });
+    expect(code).toBe(1);
+    expect(JSON.stringify(json?.policies)).toContain("market-hours-change-window");
+  });
+
+  test("a base that is neither a file nor a git revision exits 2 naming it", async () => {
+    const io = captureIo(dir);
+    const code = await runDiff({ stack: "dev", base: "no-such-rev", format: "text" }, io);
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain('"no-such-rev"');
+  });
+});

@@ -1,0 +1,348 @@
+import * as fs from "node:fs";
+import { diffLines } from "diff";
+import { runRollback, type RollbackFlags } from "../../cli/commands/rollback";
+import {
+  captureIo,
+  configOf,
+  removeProject,
+  stackFile,
+  tempProject,
+  type CapturedIo,
+} from "./support";
+
+/** A Saturday: no trading session on any calendar, so only the change itself is judged. */
+const WEEKEND = new Date("2026-11-28T15:00:00Z");
+/** Wednesday 10:00 in New York: the NYSE regular session is open. */
+const IN_SESSION = new Date("2026-11-25T15:00:00Z");
+
+const STACKS = ["dev", "staging", "prod"] as const;
+
+let dir: string;
+beforeEach(() => {
+  dir = tempProject();
+});
+afterEach(() => removeProject(dir));
+
+async function rollback(
+  flags: Partial<RollbackFlags> & { stack: string },
+): Promise<{ code: number; io: CapturedIo }> {
+  const io = captureIo(dir);
+  const code = await runRollback(
+    {
+      class: "immediate",
+      reason: "Bot execution errors on live positions",
+      incident: "INC-4411",
+      requestedBy: "alice",
+      now: WEEKEND,
+      ...flags,
+    },
+    io,
+  );
+  return { code, io };
+}
+
+/** The top-level `aitb:` key whose block holds line `index`; undefined for comments between keys. */
+function keyOfLine(lines: string[], index: number): string | undefined {
+  for (let i = index; i >= 0; i--) {
+    const line = lines[i];
+    if (line.trim() === "") continue;
+    const indent = line.length - line.trimStart().length;
+    if (indent > 2) continue;
+    const key = /^ {2}([\w:]+):/.exec(line);
+    return key ? key[1] : undefined;
+  }
+  return undefined;
+}
+
+/** The config keys of the lines that differ between two versions of a stack file. */
+function keysOfChangedLines(before: string, after: string): Set<string | undefined> {
+  const keys = new Set<string | undefined>();
+  const oldLines = before.split("\n");
+  const newLines = after.split("\n");
+  let oldAt = 0;
+  let newAt = 0;
+  for (const part of diffLines(before, after)) {
+    const count = part.count ?? 0;
+    for (let i = 0; i < count; i++) {
+      if (part.removed) keys.add(keyOfLine(oldLines, oldAt + i));
+      if (part.added) keys.add(keyOfLine(newLines, newAt + i));
+    }
+    if (!part.added) oldAt += count;
+    if (!part.removed) newAt += count;
+  }
+  return keys;
+}
+
+function comments(text: string): string[] {
+  return text.split("\n").filter((line) => line.trimStart().startsWith("#") || line.includes(" #"));
+}
+
+function expectOnlyKeysChanged(before: string, after: string, intended: string[]): void {
+  const a = configOf(before);
+  const b = configOf(after);
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (!intended.includes(key)) expect([key, b[key]]).toEqual([key, a[key]]);
+  }
+  for (const key of intended) expect([key, b[key]]).not.toEqual([key, a[key]]);
+  expect([...keysOfChangedLines(before, after)].sort()).toEqual([...intended].sort());
+  expect(comments(after)).toEqual(comments(before));
+}
+
+interface HistoryEntry {
+  release: string;
+  color: string;
+  activatedAt: string;
+  deactivatedAt?: string;
+  change?: string;
+}
+
+describe("aitb rollback: a blue/green switch on each stack file", () => {
+  test.each(STACKS)(
+    "%s: flips the active color, writes the change record and the release history, nothing else",
+    async (stack) => {
+      const file = stackFile(dir, stack);
+      const before = fs.readFileSync(file, "utf8");
+      const old = configOf(before);
+      const active = old["aitb:activeColor"] as string;
+      const standby = active === "blue" ? "green" : "blue";
+      const slots = old["aitb:slots"] as Record<string, { release: string }>;
+
+      const { code, io } = await rollback({ stack });
+
+      expect(io.stderr()).toBe("");
+      expect(code).toBe(0);
+      const after = fs.readFileSync(file, "utf8");
+      expectOnlyKeysChanged(before, after, [
+        "aitb:activeColor",
+        "aitb:change",
+        "aitb:releaseHistory",
+      ]);
+      const now = configOf(after);
+      expect(now["aitb:activeColor"]).toBe(standby);
+      expect(now["aitb:change"]).toEqual({
+        class: "immediate",
+        reason: "Bot execution errors on live positions",
+        incident: "INC-4411",
+        requestedBy: "alice",
+        at: "2026-11-28T15:00:00Z",
+      });
+      const oldHistory = old["aitb:releaseHistory"] as HistoryEntry[];
+      const history = now["aitb:releaseHistory"] as HistoryEntry[];
+      expect(history.slice(0, -2)).toEqual(oldHistory.slice(0, -1));
+      expect(history[history.length - 2]).toEqual({
+        ...oldHistory[oldHistory.length - 1],
+        deactivatedAt: "2026-11-28T15:00:00Z",
+      });
+      expect(history[history.length - 1]).toEqual({
+        release: slots[standby].release,
+        color: standby,
+        activatedAt: "2026-11-28T15:00:00Z",
+        change: "INC-4411",
+      });
+      expect(io.stdout()).toContain(`blue/green switch ${active} → ${standby}`);
+      expect(io.stdout()).toContain(`pulumi preview --policy-pack policies --stack ${stack}`);
+      expect(io.stdout()).toContain(`pulumi up --stack ${stack}`);
+      expect(io.stdout()).toMatch(/git diff -- \S*Pulumi\.\w+\.yaml/);
+    },
+  );
+});
+
+describe("aitb rollback: a full rollback re-pins the target color", () => {
+  test("an explicit --release re-pins the standby and switches to it", async () => {
+    const file = stackFile(dir, "prod");
+    const before = fs.readFileSync(file, "utf8");
+    const { code, io } = await rollback({ stack: "prod", release: "2026.11.2" });
+    expect(io.stderr()).toBe("");
+    expect(code).toBe(0);
+    const after = fs.readFileSync(file, "utf8");
+    expectOnlyKeysChanged(before, after, [
+      "aitb:activeColor",
+      "aitb:slots",
+      "aitb:change",
+      "aitb:releaseHistory",
+    ]);
+    expect(configOf(after)["aitb:slots"]).toEqual({
+      blue: { release: "2026.11.2" },
+      green: { release: "2026.11.4" },
+    });
+    expect(io.stdout()).toContain("re-pin blue 2026.11.3 → 2026.11.2");
+    expect(io.stdout()).toContain("blue: inference, bot, webapp, dashboard, notifier");
+  });
+
+  test("--release without a pin takes the last known-good release from the history", async () => {
+    // Both colors on 2026.11.4: the standby must go back to 2026.11.3, the release live before.
+    const file = stackFile(dir, "dev");
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, "utf8")
+        .replace(/green:\n {6}release: 2026\.11\.3/, "green:\n      release: 2026.11.4"),
+    );
+    const before = fs.readFileSync(file, "utf8");
+    const { code, io } = await rollback({ stack: "dev", release: true });
+    expect(io.stderr()).toBe("");
+    expect(code).toBe(0);
+    const after = configOf(fs.readFileSync(file, "utf8"));
+    expect(after["aitb:slots"]).toEqual({
+      blue: { release: "2026.11.4" },
+      green: { release: "2026.11.3" },
+    });
+    expect(after["aitb:activeColor"]).toBe("green");
+    expectOnlyKeysChanged(before, fs.readFileSync(file, "utf8"), [
+      "aitb:activeColor",
+      "aitb:slots",
+      "aitb:change",
+      "aitb:releaseHistory",
+    ]);
+  });
+
+  test("a release outside the catalog is refused with the catalog named, and nothing is written", async () => {
+    const file = stackFile(dir, "prod");
+    const before = fs.readFileSync(file);
+    const { code, io } = await rollback({ stack: "prod", release: "2026.10.9" });
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain('--release: "2026.10.9" is not in the release catalog');
+    expect(io.stderr()).toContain("2026.11.2, 2026.11.3, 2026.11.4");
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+});
+
+describe("aitb rollback --restore: the database restore runs on the standby, the switch follows", () => {
+  test("step one declares the restore for the standby color and leaves the active color", async () => {
+    const file = stackFile(dir, "dev");
+    const before = fs.readFileSync(file, "utf8");
+    const { code, io } = await rollback({
+      stack: "dev",
+      class: "emergency",
+      reason: "Trades table corrupted by 2026.11.4",
+      incident: "INC-4412",
+      restore: "2026.11.3",
+      expires: "2h",
+    });
+    expect(io.stderr()).toBe("");
+    expect(code).toBe(0);
+    const after = fs.readFileSync(file, "utf8");
+    expectOnlyKeysChanged(before, after, ["aitb:change", "aitb:database"]);
+    const config = configOf(after);
+    expect(config["aitb:activeColor"]).toBe("blue");
+    expect(config["aitb:database"]).toEqual({
+      ...(configOf(before)["aitb:database"] as object),
+      restore: {
+        color: "green",
+        reason: "Trades table corrupted by 2026.11.4",
+        incident: "INC-4412",
+        fromRelease: "2026.11.3",
+      },
+    });
+    expect((config["aitb:change"] as { expires: string }).expires).toBe("2026-11-28T17:00:00Z");
+    const out = io.stdout();
+    expect(out).toContain("step 1 of 2");
+    expect(out).toContain("create forensic-copy");
+    expect(out).toContain("green: bot, webapp, dashboard");
+    expect(out).toContain("database: CHANGES");
+    expect(out).toContain(
+      "aitb rollback --stack dev --class emergency --reason 'Trades table corrupted by 2026.11.4' --incident INC-4412 --to green",
+    );
+  });
+
+  test("a point in time restores to that instant", async () => {
+    const { code } = await rollback({
+      stack: "dev",
+      restore: "2026-11-28T09:30:00Z",
+    });
+    expect(code).toBe(0);
+    const database = configOf(fs.readFileSync(stackFile(dir, "dev"), "utf8"))["aitb:database"] as {
+      restore: Record<string, string>;
+    };
+    expect(database.restore.pointInTime).toBe("2026-11-28T09:30:00Z");
+    expect(database.restore.color).toBe("green");
+  });
+
+  test("restoring the live color is refused and nothing is written", async () => {
+    const file = stackFile(dir, "dev");
+    const before = fs.readFileSync(file);
+    const { code, io } = await rollback({ stack: "dev", restore: "2026.11.3", to: "blue" });
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain('--to: "blue" is the live color');
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+});
+
+describe("aitb rollback: what the policies deny is not written", () => {
+  test("a planned switch during the NYSE session is refused; the file is byte-for-byte unchanged", async () => {
+    const file = stackFile(dir, "prod");
+    const before = fs.readFileSync(file);
+    const { code, io } = await rollback({
+      stack: "prod",
+      class: "planned",
+      reason: "Order-book heatmap feedback",
+      incident: "CHG-2310",
+      now: IN_SESSION,
+    });
+    expect(code).toBe(1);
+    expect(io.stderr()).toContain("refused");
+    expect(io.stderr()).toContain("market-hours-change-window");
+    expect(io.stderr()).toContain("Nothing was written");
+    expect(io.stdout()).toBe("");
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  test("the same switch as an immediate rollback with an incident is written", async () => {
+    const { code, io } = await rollback({ stack: "prod", now: IN_SESSION });
+    expect(io.stderr()).toBe("");
+    expect(code).toBe(0);
+    expect(configOf(fs.readFileSync(stackFile(dir, "prod"), "utf8"))["aitb:activeColor"]).toBe(
+      "blue",
+    );
+  });
+
+  test("--force writes a denied change and says so", async () => {
+    const { code, io } = await rollback({
+      stack: "prod",
+      class: "planned",
+      reason: "Order-book heatmap feedback",
+      incident: "CHG-2310",
+      now: IN_SESSION,
+      force: true,
+    });
+    expect(code).toBe(0);
+    expect(io.stdout()).toContain("WARNING: written with --force");
+    expect(configOf(fs.readFileSync(stackFile(dir, "prod"), "utf8"))["aitb:activeColor"]).toBe(
+      "blue",
+    );
+  });
+
+  test("--dry-run judges and shows the change without writing it", async () => {
+    const file = stackFile(dir, "dev");
+    const before = fs.readFileSync(file);
+    const { code, io } = await rollback({ stack: "dev", dryRun: true });
+    expect(code).toBe(0);
+    expect(io.stdout()).toContain("Dry run");
+    expect(io.stdout()).toContain("+  aitb:activeColor: green");
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  test("--dry-run of a denied change shows the whole change and the verdicts, exits 1, writes nothing", async () => {
+    const file = stackFile(dir, "prod");
+    const before = fs.readFileSync(file);
+    const { code, io } = await rollback({
+      stack: "prod",
+      class: "planned",
+      reason: "Order-book heatmap feedback",
+      incident: "CHG-2310",
+      now: IN_SESSION,
+      dryRun: true,
+    });
+    expect(code).toBe(1);
+    expect(io.stdout()).toContain("it would be REFUSED");
+    expect(io.stdout()).toContain("market-hours-change-window");
+    expect(io.stdout()).toContain("update proxy");
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  test("switching to the color that is already active is refused", async () => {
+    const { code, io } = await rollback({ stack: "dev", to: "blue" });
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain('"blue" is already the active color');
+  });
+});

@@ -1,0 +1,89 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { runUp } from "../../cli/commands/up";
+import { findPulumi } from "../../cli/workflow/pulumiCli";
+import { revertFlags } from "../../cli/workflow/revert";
+import { validateStackConfig } from "../../config/validate";
+import { readStackSource } from "../../cli/plan/stackFiles";
+import type { DeployedState } from "../../domain/deployed";
+import { captureIo, REPO } from "./support";
+
+let bin: string;
+beforeEach(() => {
+  bin = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-bin-"));
+});
+afterEach(() => fs.rmSync(bin, { recursive: true, force: true }));
+
+describe("aitb up", () => {
+  test("without a Pulumi CLI on PATH it says so in one line with the install hint and exits 2", async () => {
+    const io = captureIo(REPO);
+    const code = await runUp({ stack: "dev", yes: true }, io, { PATH: bin });
+    expect(code).toBe(2);
+    expect(io.stdout()).toBe("");
+    const lines = io.stderr().trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("no Pulumi CLI on PATH");
+    expect(lines[0]).toContain("curl -fsSL https://get.pulumi.com | sh");
+  });
+
+  test("finds an executable pulumi on PATH, and ignores one that is not executable", () => {
+    const pulumi = path.join(bin, "pulumi");
+    fs.writeFileSync(pulumi, "#!/bin/sh\n", { mode: 0o644 });
+    expect(findPulumi({ PATH: bin })).toBeUndefined();
+    fs.chmodSync(pulumi, 0o755);
+    expect(findPulumi({ PATH: `/nonexistent${path.delimiter}${bin}` })).toBe(pulumi);
+  });
+});
+
+describe("the revert offered after a failed verification", () => {
+  const now = new Date("2026-11-28T15:00:00Z");
+  const deployed: DeployedState = {
+    activeColor: "green",
+    releases: { blue: "2026.11.3", green: "2026.11.4" },
+    database: "aitb-prod",
+    restore: "",
+    knownGoodReleases: ["2026.11.2", "2026.11.3", "2026.11.4"],
+  };
+  function prodAfterSwitch(changeClass: "immediate" | "planned") {
+    const source = readStackSource(REPO, "prod");
+    return validateStackConfig(
+      {
+        ...source.values,
+        activeColor: "blue",
+        change: {
+          class: changeClass,
+          reason: "Bot execution errors",
+          incident: "INC-4411",
+          requestedBy: "alice",
+        },
+      },
+      now,
+    );
+  }
+
+  test("an immediate switch is reverted to the color that was live before, same incident", () => {
+    expect(revertFlags("prod", deployed, prodAfterSwitch("immediate"), now)).toEqual({
+      stack: "prod",
+      class: "immediate",
+      reason: 'Revert: verification failed after "Bot execution errors"',
+      incident: "INC-4411",
+      requestedBy: "alice",
+      to: "green",
+      release: undefined,
+      expires: undefined,
+      now,
+    });
+  });
+
+  test("a planned switch is not reverted automatically", () => {
+    expect(revertFlags("prod", deployed, prodAfterSwitch("planned"), now)).toBeUndefined();
+  });
+
+  test("nothing is reverted on a new stack or when the active color did not change", () => {
+    expect(revertFlags("prod", undefined, prodAfterSwitch("immediate"), now)).toBeUndefined();
+    expect(
+      revertFlags("prod", { ...deployed, activeColor: "blue" }, prodAfterSwitch("immediate"), now),
+    ).toBeUndefined();
+  });
+});
