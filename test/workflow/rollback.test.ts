@@ -245,6 +245,34 @@ describe("aitb rollback --restore: the database restore runs on the standby, the
     );
   });
 
+  test("step two, once the restore is deployed, switches to the restored color", async () => {
+    const first = await rollback({
+      stack: "dev",
+      class: "emergency",
+      reason: "Trades table corrupted by 2026.11.4",
+      incident: "INC-4412",
+      restore: "2026-11-28T09:30:00Z",
+      expires: "2h",
+    });
+    expect(first.code).toBe(0);
+    const file = stackFile(dir, "dev");
+    const restored = fs.readFileSync(file, "utf8");
+    const second = await rollback({
+      stack: "dev",
+      class: "emergency",
+      reason: "Trades table corrupted by 2026.11.4",
+      incident: "INC-4412",
+      to: "green",
+      expires: "2h",
+      now: new Date(WEEKEND.getTime() + 20 * 60_000),
+    });
+    expect(second.io.stdout()).toContain("Policies: no violations");
+    expect(second.code).toBe(0);
+    const config = configOf(fs.readFileSync(file, "utf8"));
+    expect(config["aitb:activeColor"]).toBe("green");
+    expect(config["aitb:database"]).toEqual(configOf(restored)["aitb:database"]);
+  });
+
   test("a point in time restores to that instant", async () => {
     const { code } = await rollback({
       stack: "dev",
