@@ -149,6 +149,11 @@ export const restoreSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{2,62}$/)
       .optional(),
+    /**
+     * When the restore ran: `aitb rollback` sets it on the switch to the restored color. The point
+     * is then history, no longer checked against the clock and the backup retention.
+     */
+    performedAt: isoInstant.optional(),
   })
   .strict()
   .superRefine((value, ctx) => {

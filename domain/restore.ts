@@ -59,7 +59,7 @@ export function restoreProblems(
   if (!restore) return [];
   const problems: RestoreProblem[] = [];
   const point = resolveRestorePoint(database, restore, history);
-  if (restore.pointInTime) {
+  if (restore.pointInTime && !restore.performedAt) {
     const key = "aitb:database.restore.pointInTime";
     const instant = point.instant as Date;
     if (instant.getTime() > now.getTime()) {

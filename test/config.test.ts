@@ -166,6 +166,25 @@ describe("a malformed stack config", () => {
   });
 });
 
+describe("a restore that has run", () => {
+  it("is no longer judged against the retention", async () => {
+    const restore = {
+      pointInTime: "2026-11-01T09:00:00Z",
+      color: "green",
+      reason: "bad migration",
+      incident: "INC-1",
+      performedAt: "2026-11-01T10:00:00Z",
+    };
+    const evaluation = await evaluateProgram({
+      source: stackSource("dev", { database: { backupRetentionDays: 7, restore } }),
+      now: NOW,
+    });
+    expect(evaluation.outputs.databases).toMatchObject({
+      restored: expect.stringContaining("restore"),
+    });
+  });
+});
+
 describe("evaluating again after a config error", () => {
   it("plans the valid config normally in the same process", async () => {
     await failureOf("dev", { activeColor: "purple" });

@@ -14,6 +14,17 @@ export function applyRollback(
   if (intent.activeColor) editor.set("activeColor", [], intent.activeColor);
   if (intent.repin) editor.set("slots", [intent.repin.color, "release"], intent.repin.to);
   if (intent.restore) editor.set("database", ["restore"], intent.restore);
+  const declared = config.database.restore;
+  if (
+    intent.activeColor &&
+    declared &&
+    declared.color === intent.activeColor &&
+    !declared.performedAt
+  ) {
+    // Switching to the restored color means its restore has run: record when, so the point is
+    // not judged against the retention on every later update.
+    editor.set("database", ["restore", "performedAt"], intent.change.at);
+  }
 
   // Keys of the record the request does not set (an old expiry, an old trigger) are removed.
   const record: Record<string, unknown> = {

@@ -270,7 +270,11 @@ describe("aitb rollback --restore: the database restore runs on the standby, the
     expect(second.code).toBe(0);
     const config = configOf(fs.readFileSync(file, "utf8"));
     expect(config["aitb:activeColor"]).toBe("green");
-    expect(config["aitb:database"]).toEqual(configOf(restored)["aitb:database"]);
+    const before = configOf(restored)["aitb:database"] as { restore: object };
+    expect(config["aitb:database"]).toEqual({
+      ...before,
+      restore: { ...before.restore, performedAt: "2026-11-28T15:20:00Z" },
+    });
   });
 
   test("a point in time restores to that instant", async () => {
