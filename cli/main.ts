@@ -6,6 +6,7 @@ import { diffCommand } from "./commands/diff";
 import { noticeCommand } from "./commands/notice";
 import { verifyCommand } from "./commands/verify";
 import { upCommand } from "./commands/up";
+import { drillCommand } from "./commands/drill";
 
 export function buildCli(): Command {
   return new Command("aitb")
@@ -18,7 +19,8 @@ export function buildCli(): Command {
     .addCommand(diffCommand())
     .addCommand(noticeCommand())
     .addCommand(verifyCommand())
-    .addCommand(upCommand());
+    .addCommand(upCommand())
+    .addCommand(drillCommand());
 }
 
 if (require.main === module) {

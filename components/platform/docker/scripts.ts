@@ -100,18 +100,27 @@ export function proxyConfigScript(dir: string, proxyContainer: string): string {
   });
 }
 
+/** The snapshot's dump, filed under the live release; `$release` and `$stamp` come from the caller. */
+export function preSwitchDumpStep(options: {
+  user: string;
+  database: string;
+  backupDir?: string;
+}): string {
+  return pgDumpStep({
+    user: options.user,
+    database: options.database,
+    folder: `${options.backupDir ?? "/backups"}/$release`,
+    file: "pre-switch-$stamp.dump",
+  });
+}
+
 export function preSwitchSnapshotScript(options: {
   proxySite: string;
   container: string;
   user: string;
   database: string;
 }): string {
-  const dump = pgDumpStep({
-    user: options.user,
-    database: options.database,
-    folder: "/backups/$release",
-    file: "pre-switch-$stamp.dump",
-  });
+  const dump = preSwitchDumpStep({ user: options.user, database: options.database });
   return [
     "set -eu",
     `release=$(sed -n 's/^# aitb:live-release=//p' ${quote(options.proxySite)} 2>/dev/null || true)`,
@@ -122,18 +131,28 @@ export function preSwitchSnapshotScript(options: {
   ].join("\n");
 }
 
+/** The forensic copy's dump: the live database as it is, before a restore. */
+export function forensicDumpStep(options: {
+  user: string;
+  database: string;
+  label: string;
+  backupDir?: string;
+}): string {
+  return pgDumpStep({
+    user: options.user,
+    database: options.database,
+    folder: `${options.backupDir ?? "/backups"}/forensics`,
+    file: `${options.label}-$(date -u +%Y%m%dT%H%M%SZ).dump`,
+  });
+}
+
 export function forensicCopyScript(options: {
   container: string;
   user: string;
   database: string;
   label: string;
 }): string {
-  const dump = pgDumpStep({
-    user: options.user,
-    database: options.database,
-    folder: "/backups/forensics",
-    file: `${options.label}-$(date -u +%Y%m%dT%H%M%SZ).dump`,
-  });
+  const dump = forensicDumpStep(options);
   return `set -eu\n${inContainer(options.container, dump)}\necho "forensic copy of ${options.database} taken"`;
 }
 
