@@ -1,20 +1,16 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "./support/cli";
 import { ROOT } from "./support/stacks";
-
-function tempStackFile(name: string, text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-plan-"));
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, text);
-  return file;
-}
+import { removeTempFiles, tempFile } from "./support/tempFiles";
 
 describe("aitb plan", () => {
   const originalCwd = process.cwd();
   beforeAll(() => process.chdir(ROOT));
-  afterAll(() => process.chdir(originalCwd));
+  afterAll(() => {
+    process.chdir(originalCwd);
+    removeTempFiles();
+  });
 
   it("prints the dev stack as a tree with options and its time", async () => {
     const run = await runCli(["plan", "--stack", "dev", "--now", "2026-11-25T20:00:00Z"]);
@@ -74,7 +70,7 @@ describe("aitb plan", () => {
     const text = fs
       .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
       .replace("aitb:activeColor: blue", "aitb:activeColor: purple");
-    const file = tempStackFile("Pulumi.dev.yaml", text);
+    const file = tempFile("Pulumi.dev.yaml", text);
     const run = await runCli(["plan", "--stack", "dev", "--config", file]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
@@ -82,7 +78,7 @@ describe("aitb plan", () => {
   });
 
   it("exits 2 on a stack file that is not YAML", async () => {
-    const file = tempStackFile("Pulumi.dev.yaml", "config:\n  aitb:activeColor: [blue\n");
+    const file = tempFile("Pulumi.dev.yaml", "config:\n  aitb:activeColor: [blue\n");
     const run = await runCli(["plan", "--stack", "dev", "--config", file]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("is not valid YAML");
@@ -92,7 +88,7 @@ describe("aitb plan", () => {
     const text = fs
       .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
       .replace("aitb:activeColor: blue", "aitb:activeColor: green");
-    const file = tempStackFile("Pulumi.dev.yaml", text);
+    const file = tempFile("Pulumi.dev.yaml", text);
     const run = await runCli([
       "plan",
       "--stack",

@@ -3,12 +3,12 @@
  * `--base` naming the config as deployed now and `--now` the instant to judge at.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { judgePlan } from "../../cli/plan/policies";
 import { runCli } from "../support/cli";
 import { planOf, ROOT, stackSource } from "../support/stacks";
+import { removeTempFiles, tempFile } from "../support/tempFiles";
 
 /** Wednesday 2026-11-25, 15:00 in New York: the NYSE is in session. */
 const IN_SESSION = "2026-11-25T20:00:00Z";
@@ -19,10 +19,7 @@ const WEEKEND = "2026-11-28T15:00:00Z";
 function prodWith(changes: Record<string, unknown>): string {
   const document = parseDocument(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
   for (const [key, value] of Object.entries(changes)) document.setIn(["config", key], value);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-policies-"));
-  const file = path.join(dir, "Pulumi.prod.yaml");
-  fs.writeFileSync(file, document.toString());
-  return file;
+  return tempFile("Pulumi.prod.yaml", document.toString());
 }
 
 function plan(config: string, now: string, format = "json") {
@@ -51,7 +48,10 @@ interface PlanJson {
 describe("aitb plan --base on the prod stack", () => {
   const originalCwd = process.cwd();
   beforeAll(() => process.chdir(ROOT));
-  afterAll(() => process.chdir(originalCwd));
+  afterAll(() => {
+    process.chdir(originalCwd);
+    removeTempFiles();
+  });
 
   const flipped = () => prodWith({ "aitb:activeColor": "blue" });
 
