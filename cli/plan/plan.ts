@@ -26,6 +26,8 @@ export interface PlanOptions {
   source: StackSource;
   now: Date;
   base?: StackSource;
+  /** The base's deployed state when the caller already has it (saves evaluating the base again). */
+  deployed?: DeployedState;
 }
 
 /**
@@ -35,8 +37,8 @@ export interface PlanOptions {
 export async function planStack(options: PlanOptions): Promise<Plan> {
   const started = performance.now();
   const config = validateStackConfig(options.source.values, options.now);
-  let deployed: DeployedState | undefined;
-  if (options.base) {
+  let deployed = options.deployed;
+  if (options.base && !deployed) {
     try {
       const base = await evaluateProgram({ source: options.base, now: options.now });
       deployed = base.outputs.deployed as DeployedState;

@@ -32,7 +32,12 @@ export async function judgeStackChange(options: {
 }): Promise<StackChange> {
   const started = performance.now();
   const base = await planStack({ source: options.base, base: options.base, now: options.now });
-  const desired = await planStack({ source: options.source, base: options.base, now: options.now });
+  const desired = await planStack({
+    source: options.source,
+    base: options.base,
+    deployed: base.deployed,
+    now: options.now,
+  });
   const diff = withDatabaseRepoints(
     base,
     desired,
