@@ -4,14 +4,8 @@ import type { ChangeRecord as ChangeRecordConfig } from "../config/schema";
 import type { DeployedState } from "../domain/deployed";
 import type { MarketCalendar } from "../domain/calendar";
 
-/** Environment keys of the record resource, read by the change-aware policies. */
-export const RECORD_ENV = {
-  change: "AITB_CHANGE",
-  deployed: "AITB_DEPLOYED",
-  desired: "AITB_DESIRED",
-  environment: "AITB_ENVIRONMENT",
-  marketCalendar: "AITB_MARKET_CALENDAR",
-} as const;
+export { RECORD_ENV } from "../domain/changeRecord";
+import { RECORD_ENV } from "../domain/changeRecord";
 
 export interface ChangeRecordArgs {
   change: ChangeRecordConfig;

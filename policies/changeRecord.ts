@@ -9,14 +9,8 @@ import type { DeployedState } from "../domain/deployed";
 import { isColor } from "../domain/colors";
 import { COMMAND_TYPE, envOf, isUnknownValue, type ResourceView } from "./resources";
 
-/** The record's environment keys (components/ChangeRecord.ts writes them). */
-export const RECORD_ENV = {
-  change: "AITB_CHANGE",
-  deployed: "AITB_DEPLOYED",
-  desired: "AITB_DESIRED",
-  environment: "AITB_ENVIRONMENT",
-  marketCalendar: "AITB_MARKET_CALENDAR",
-} as const;
+export { RECORD_ENV } from "../domain/changeRecord";
+import { RECORD_ENV } from "../domain/changeRecord";
 
 export interface ChangeRecordView {
   urn: string;

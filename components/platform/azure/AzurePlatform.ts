@@ -21,7 +21,7 @@ import { azureConfigIssues } from "./configChecks";
 import { liveServer, restoredServer, type ServerHandle } from "./database";
 import { forensicCopy } from "./forensicCopy";
 import { buildFoundation, type Foundation } from "./foundation";
-import { proxiedHealthChecks } from "./healthChecks";
+import { gateChecks } from "../../health/gateChecks";
 import { azureNames, PROXY_APP, type AzureConfig, type AzureNames } from "./names";
 import { nameAfter } from "./outputs";
 import { preSwitchBackup, preSwitchBackupName } from "./preSwitchBackup";
@@ -267,7 +267,7 @@ export class AzurePlatform implements Platform {
     services: Record<Color, ServiceHandle[]>,
     publicEndpoint: pulumi.Output<string>,
   ): pulumi.Output<HealthCheck[]> {
-    return proxiedHealthChecks(
+    return gateChecks(
       spec,
       services,
       publicEndpoint,

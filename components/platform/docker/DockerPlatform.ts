@@ -23,6 +23,7 @@ import type {
   SnapshotRequest,
 } from "../types";
 import { projectRoot } from "../projectRoot";
+import { gateChecks } from "../../health/gateChecks";
 import {
   forensicCopyScript,
   preSwitchSnapshotScript,
@@ -353,31 +354,6 @@ export class DockerPlatform implements Platform {
     publicEndpoint: pulumi.Output<string>,
   ): pulumi.Output<HealthCheck[]> {
     const heartbeat = this.context.config.healthGate.heartbeatMaxAgeSeconds;
-    const perService = COLORS.flatMap((color) =>
-      spec.colors[color].services.map((service, index) =>
-        services[color][index].healthUrl!.apply((url): HealthCheck => ({
-          name: `${service.service}-${color}`,
-          url,
-          expect: {
-            service: service.service,
-            color,
-            release: service.release,
-            ...(service.tradingMode ? { tradingMode: service.tradingMode } : {}),
-          },
-          ...(service.service === "bot" ? { heartbeatMaxAgeSeconds: heartbeat } : {}),
-        })),
-      ),
-    );
-    const active = spec.colors[spec.activeColor];
-    const publicChecks = publicEndpoint.apply((endpoint) =>
-      active.services
-        .filter((service) => service.settings.route)
-        .map((service): HealthCheck => ({
-          name: `public ${service.settings.route}`,
-          url: `${endpoint}${service.settings.route}${service.settings.healthPath.slice(1)}`,
-          expect: { service: service.service, color: spec.activeColor, release: active.release },
-        })),
-    );
-    return pulumi.all([pulumi.all(perService), publicChecks]).apply(([a, b]) => [...a, ...b]);
+    return gateChecks(spec, services, publicEndpoint, heartbeat);
   }
 }

@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { COLORS, type Color } from "../../../domain/colors";
-import type { DeploymentSpec } from "../../../domain/deployment";
-import type { HealthCheck } from "../../health/checks";
-import type { ServiceHandle } from "../types";
+import { COLORS, type Color } from "../../domain/colors";
+import type { DeploymentSpec } from "../../domain/deployment";
+import type { HealthCheck } from "./checks";
+import type { ServiceHandle } from "../platform/types";
 
 /**
- * The gate runs where `pulumi up` runs, so it reaches the stack only through the proxy: every
- * service of both colors through its health-only route (standby and internal services included),
- * and the active color's public routes as users reach them.
+ * What the health gate checks after a switch, on either target: every service of both colors at
+ * the health URL its adapter gives (its release, color and, for a bot, trading mode and heartbeat
+ * age), and the active color's public routes as users reach them.
  */
-export function proxiedHealthChecks(
+export function gateChecks(
   spec: DeploymentSpec,
   services: Record<Color, ServiceHandle[]>,
   publicEndpoint: pulumi.Output<string>,
