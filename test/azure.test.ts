@@ -1,11 +1,18 @@
-import { ConfigError } from "../config/errors";
-import { evaluateProgram, type PlannedResource } from "../cli/plan/evaluate";
+import type { PlannedResource } from "../cli/plan/evaluate";
 import type { Plan } from "../cli/plan/plan";
 import { COLORS } from "../domain/colors";
 import { ROLES } from "../domain/labels";
 import { SERVICE_NAMES } from "../domain/services";
 import { runCli } from "./support/cli";
-import { changedUrns, flipped, NOW, planOf, ROOT, stackSource } from "./support/stacks";
+import {
+  changedUrns,
+  configFailureOf,
+  flipped,
+  NOW,
+  planOf,
+  ROOT,
+  stackSource,
+} from "./support/stacks";
 
 const APP = "azure-native:app:ContainerApp";
 const SERVER = "azure-native:dbforpostgresql:Server";
@@ -423,40 +430,26 @@ describe("service sizes on Azure", () => {
   });
 });
 
-/** Evaluate a stack that must fail with a ConfigError before any resource registers. */
-async function failureOf(stack: string, changes: Record<string, unknown>): Promise<ConfigError> {
-  const registered: string[] = [];
-  const error = await evaluateProgram({
-    source: stackSource(stack, changes),
-    now: NOW,
-    onRegister: (key) => registered.push(key),
-  }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  expect(registered.filter((key) => !key.startsWith("pulumi:pulumi:Stack"))).toEqual([]);
-  return error as ConfigError;
-}
-
 describe("azure config the schema cannot judge", () => {
   const database = stackSource("prod").values.database as Record<string, unknown>;
   const restore = { color: "blue", reason: "bad migration", incident: "INC-1" };
 
   it("refuses a second bot replica, which would trade twice", async () => {
-    const error = await failureOf("prod", { services: { bot: { replicas: 2 } } });
+    const error = await configFailureOf("prod", { services: { bot: { replicas: 2 } } });
     expect(error.issues[0]).toMatchObject({ key: "aitb:services.bot.replicas" });
     expect(error.issues[0].message).toMatch(/2 is not valid.*set 1/);
   });
 
   it("refuses a size Container Apps cannot run", async () => {
-    const error = await failureOf("staging", { services: { webapp: { cpu: 0.5, memoryGi: 3 } } });
+    const error = await configFailureOf("staging", {
+      services: { webapp: { cpu: 0.5, memoryGi: 3 } },
+    });
     expect(error.issues[0].key).toBe("aitb:services.webapp");
     expect(error.issues[0].message).toContain("memoryGi = 2 x cpu (1)");
   });
 
   it("refuses a release restore to a release that was never deactivated", async () => {
-    const error = await failureOf("prod", {
+    const error = await configFailureOf("prod", {
       database: { ...database, restore: { ...restore, fromRelease: "2026.11.4" } },
     });
     expect(error.issues[0].key).toBe("aitb:database.restore.fromRelease");
@@ -464,7 +457,7 @@ describe("azure config the schema cannot judge", () => {
   });
 
   it("refuses a restore onto the live server's name", async () => {
-    const error = await failureOf("prod", {
+    const error = await configFailureOf("prod", {
       database: {
         ...database,
         restore: { ...restore, pointInTime: "2026-11-25T14:00:00Z", target: "aitb-prod-pg" },
@@ -479,12 +472,12 @@ describe("azure config the schema cannot judge", () => {
       { services: Record<string, unknown> }
     >;
     releases["2026.11.4"].services.notifier = { build: "reference" };
-    const error = await failureOf("prod", { releases });
+    const error = await configFailureOf("prod", { releases });
     expect(error.issues[0].key).toBe("aitb:releases.2026.11.4.services.notifier");
   });
 
   it("refuses an unknown aitb:azure key, naming it", async () => {
-    const error = await failureOf("prod", {
+    const error = await configFailureOf("prod", {
       azure: { location: "eastus", resourceGroupName: "rg-aitb-prod", frontDoor: true },
     });
     expect(error.issues[0].key).toBe("aitb:azure.frontDoor");

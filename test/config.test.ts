@@ -1,6 +1,5 @@
-import { ConfigError } from "../config/errors";
 import { evaluateProgram } from "../cli/plan/evaluate";
-import { stackSource, NOW } from "./support/stacks";
+import { configFailureOf, stackSource, NOW } from "./support/stacks";
 import { keyOf } from "../config/validate";
 
 type Changes = Record<string, unknown>;
@@ -16,22 +15,6 @@ function withImage(image: string): Changes {
   const releases = prodReleases();
   releases["2026.11.4"].services.bot = { image };
   return { releases };
-}
-
-/** Evaluate a broken stack: it must fail with a ConfigError and register nothing. */
-async function failureOf(stack: string, changes: Changes): Promise<ConfigError> {
-  const registered: string[] = [];
-  const error = await evaluateProgram({
-    source: stackSource(stack, changes),
-    now: NOW,
-    onRegister: (key) => registered.push(key),
-  }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  expect(registered.filter((key) => !key.startsWith("pulumi:pulumi:Stack"))).toEqual([]);
-  return error as ConfigError;
 }
 
 const cases: [string, string, Changes, string, RegExp][] = [
@@ -148,7 +131,7 @@ describe("a malformed stack config", () => {
   it.each(cases)(
     "fails on %s, naming the key, and registers nothing",
     async (_what, stack, changes, key, message) => {
-      const error = await failureOf(stack, changes);
+      const error = await configFailureOf(stack, changes);
       const issue = error.issues.find((i) => i.key === key);
       expect(issue).toBeDefined();
       expect(issue?.message).toMatch(message);
@@ -158,7 +141,10 @@ describe("a malformed stack config", () => {
   );
 
   it("reports one message per problem", async () => {
-    const error = await failureOf("dev", { activeColor: "purple", standbyTradingMode: "live" });
+    const error = await configFailureOf("dev", {
+      activeColor: "purple",
+      standbyTradingMode: "live",
+    });
     expect(error.issues.map((i) => i.key).sort()).toEqual([
       "aitb:activeColor",
       "aitb:standbyTradingMode",
@@ -187,7 +173,7 @@ describe("a restore that has run", () => {
 
 describe("evaluating again after a config error", () => {
   it("plans the valid config normally in the same process", async () => {
-    await failureOf("dev", { activeColor: "purple" });
+    await configFailureOf("dev", { activeColor: "purple" });
     const evaluation = await evaluateProgram({ source: stackSource("dev"), now: NOW });
     expect(evaluation.resources.length).toBeGreaterThan(20);
     expect(evaluation.outputs.activeColor).toBe("blue");

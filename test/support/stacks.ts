@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import { readStackSource, withConfigValues, type StackSource } from "../../cli/plan/stackFiles";
 import { planStack, type Plan } from "../../cli/plan/plan";
-import type { PlannedResource } from "../../cli/plan/evaluate";
+import { evaluateProgram, type PlannedResource } from "../../cli/plan/evaluate";
+import { ConfigError } from "../../config/errors";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const STACKS = ["dev", "staging", "prod"] as const;
@@ -42,4 +43,23 @@ export function changedUrns(a: Plan, b: Plan): string[] {
 
 export function flipped(source: StackSource): Record<string, unknown> {
   return { activeColor: source.values.activeColor === "blue" ? "green" : "blue" };
+}
+
+/** Evaluate a stack that must fail with a ConfigError before any resource registers. */
+export async function configFailureOf(
+  stack: string,
+  changes: Record<string, unknown>,
+): Promise<ConfigError> {
+  const registered: string[] = [];
+  const error = await evaluateProgram({
+    source: stackSource(stack, changes),
+    now: NOW,
+    onRegister: (key) => registered.push(key),
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  expect(registered.filter((key) => !key.startsWith("pulumi:pulumi:Stack"))).toEqual([]);
+  return error as ConfigError;
 }
