@@ -77,14 +77,6 @@ export const TRIGGER_CONDITIONS: readonly TriggerCondition[] = [
   },
 ];
 
-export const CHANGE_CLASS_RULES: Record<ChangeClass, string> = {
-  immediate:
-    "No questions asked: switch to the standby now; during a session it needs a reason and an incident id.",
-  planned: "Coordinated: never during a trading session; schedule it outside market hours.",
-  emergency:
-    "All hands: allowed during a session with a reason, an incident id and an expiry that has not passed.",
-};
-
 export function triggerById(id: string): TriggerCondition | undefined {
   return TRIGGER_CONDITIONS.find((trigger) => trigger.id === id);
 }

@@ -109,16 +109,3 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
   lines.push("}", "");
   return lines.join("\n");
 }
-
-/** The active color and live release a rendered config routes to (read back by the pre-switch snapshot). */
-export function readNginxMarkers(config: string): { activeColor?: string; liveRelease?: string } {
-  const find = (marker: string) =>
-    config
-      .split("\n")
-      .find((line) => line.startsWith(marker))
-      ?.slice(marker.length)
-      .trim();
-  return { activeColor: find(MARKER_COLOR), liveRelease: find(MARKER_RELEASE) };
-}
-
-export const NGINX_MARKERS = { color: MARKER_COLOR, release: MARKER_RELEASE };
