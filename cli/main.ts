@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { planCommand } from "./commands/plan";
 import { rollbackCommand } from "./commands/rollback";
 import { diffCommand } from "./commands/diff";
@@ -7,29 +7,52 @@ import { noticeCommand } from "./commands/notice";
 import { verifyCommand } from "./commands/verify";
 import { upCommand } from "./commands/up";
 import { drillCommand } from "./commands/drill";
+import { EXIT } from "./commands/common";
+
+/** Usage errors (an unknown option, a bad value) exit 2 like any other bad input, never 1 ("denied"). */
+function usageErrorsExit2(command: Command): Command {
+  command.exitOverride((error: CommanderError) => {
+    throw error;
+  });
+  for (const sub of command.commands) usageErrorsExit2(sub);
+  return command;
+}
 
 export function buildCli(): Command {
-  return new Command("aitb")
-    .description(
-      "Blue/green deploys and rollbacks of the AITB trading system, as reviewed stack-config changes.",
-    )
-    .showHelpAfterError()
-    .addCommand(planCommand())
-    .addCommand(rollbackCommand())
-    .addCommand(diffCommand())
-    .addCommand(noticeCommand())
-    .addCommand(verifyCommand())
-    .addCommand(upCommand())
-    .addCommand(drillCommand());
+  return usageErrorsExit2(
+    new Command("aitb")
+      .description(
+        "Blue/green deploys and rollbacks of the AITB trading system, as reviewed stack-config changes.",
+      )
+      .showHelpAfterError()
+      .addCommand(planCommand())
+      .addCommand(rollbackCommand())
+      .addCommand(diffCommand())
+      .addCommand(noticeCommand())
+      .addCommand(verifyCommand())
+      .addCommand(upCommand())
+      .addCommand(drillCommand()),
+  );
+}
+
+/** Help and version exit 0; every usage error exits 2 (commander has printed it); anything else 3. */
+export function exitCodeOfError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.ok : EXIT.configError;
+  }
+  return EXIT.internal;
 }
 
 if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((error: unknown) => {
-      process.stderr.write(
-        `aitb: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 3;
+      const code = exitCodeOfError(error);
+      if (code === EXIT.internal) {
+        process.stderr.write(
+          `aitb: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
+      }
+      process.exitCode = code;
     });
 }

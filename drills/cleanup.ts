@@ -13,7 +13,7 @@ type Step = () => Promise<void>;
 
 /**
  * Everything a drill starts is registered here the moment it exists, and stopped or removed in
- * reverse order when the drill ends: normally, on an error, or on SIGINT/SIGTERM.
+ * reverse order when the drill ends: normally, on an error, or on SIGINT/SIGTERM/SIGHUP.
  */
 export class Cleanup {
   private readonly steps: Step[] = [];
@@ -94,10 +94,10 @@ export class Cleanup {
   }
 }
 
-const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /**
- * Runs a drill with a cleanup that always happens. On SIGINT or SIGTERM the cleanup runs, then
+ * Runs a drill with a cleanup that always happens. On SIGINT, SIGTERM or SIGHUP (a closed terminal) the cleanup runs, then
  * the signal is raised again so the process ends as the signal asks.
  */
 export async function withCleanup<T>(

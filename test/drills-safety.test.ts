@@ -188,7 +188,7 @@ require(${JSON.stringify(command)}).drillCommand().parseAsync(${JSON.stringify(a
   );
 }
 
-describe("Ctrl-C and SIGTERM", () => {
+describe("Ctrl-C, SIGTERM and a closed terminal (SIGHUP)", () => {
   beforeAll(() => {
     nginxBinary();
     postgresBinDir();
@@ -204,6 +204,17 @@ describe("Ctrl-C and SIGTERM", () => {
     expect(run.exit).toBe("SIGINT");
     expect(run.started.groups).toHaveLength(1);
     expect(run.started.folders).toHaveLength(1);
+    expect(leftovers(run.started)).toEqual(empty());
+  }, 90_000);
+
+  test("SIGHUP during the restore drill stops PostgreSQL and removes its folder", async () => {
+    const run = await interrupt(
+      ["restore", "--rows", "300000", "--rounds", "1"],
+      /started PostgreSQL/,
+      "SIGHUP",
+    );
+    expect(run.stderr).toContain("SIGHUP: stopping everything the drill started");
+    expect(run.exit).toBe("SIGHUP");
     expect(leftovers(run.started)).toEqual(empty());
   }, 90_000);
 

@@ -34,14 +34,24 @@ export interface RollbackFlags {
   config?: string;
 }
 
-const RELATIVE = /^\+?(\d+)\s*(m|h|d)$/;
+const RELATIVE = /^\+?(\d{1,6})\s*(m|h|d)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** Longer than any change record may live; the policies cap emergencies much lower. */
+const MAX_EXPIRY_MS = 366 * UNIT_MS.d;
 
 /** `--expires`: an ISO-8601 time, or a duration from now such as `2h`, `90m`, `1d`. */
 export function parseExpiry(value: string, now: Date): string {
   const relative = RELATIVE.exec(value.trim());
   if (relative) {
     const ms = Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
+    if (ms > MAX_EXPIRY_MS) {
+      throw new InputError("rollback", [
+        {
+          key: "--expires",
+          message: `"${value}" is more than a year away; an expiry is hours (e.g. 2h), never years`,
+        },
+      ]);
+    }
     return isoInstant(new Date(now.getTime() + ms));
   }
   try {
@@ -67,7 +77,9 @@ function defaultRequester(): string {
  */
 export async function runRollback(flags: RollbackFlags, io: CommandIo): Promise<number> {
   return workflowExitCode(async () => {
-    const now = flags.now ?? clockToTheSecond();
+    // The record is written at the real time; --now only says when it is judged.
+    const writtenAt = clockToTheSecond(io.clock?.() ?? new Date());
+    const now = flags.now ?? writtenAt;
     const file = flags.config
       ? path.resolve(io.root, flags.config)
       : path.join(io.root, stackFileName(flags.stack));
@@ -80,10 +92,11 @@ export async function runRollback(flags: RollbackFlags, io: CommandIo): Promise<
       incident: flags.incident,
       requestedBy: flags.requestedBy ?? defaultRequester(),
       now,
+      writtenAt,
       to: flags.to,
       release: flags.release,
       restore: flags.restore,
-      expires: flags.expires !== undefined ? parseExpiry(flags.expires, now) : undefined,
+      expires: flags.expires !== undefined ? parseExpiry(flags.expires, writtenAt) : undefined,
       trigger: flags.trigger,
     });
 
@@ -165,7 +178,11 @@ export function rollbackCommand(): Command {
     )
     .option("--force", "write the change even when a mandatory policy denies it")
     .option("--dry-run", "judge and show the change without writing the file")
-    .option("--now <iso>", "the time of the change (default: the clock)", parseInstant)
+    .option(
+      "--now <iso>",
+      "judge the change as of this time (default: the clock); the record is always written with the real time",
+      parseInstant,
+    )
     .option("-c, --config <path>", "stack file to edit instead of Pulumi.<stack>.yaml")
     .action(async (flags: RollbackFlags) => {
       process.exitCode = await runRollback(flags, processIo());

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { validateStackConfig } from "../../config/validate";
 import type { DeployedState } from "../../domain/deployed";
 import { readStackSource } from "../plan/stackFiles";
@@ -18,6 +18,19 @@ export interface UpFlags {
   autoRevert?: boolean;
   yes?: boolean;
   endpoint?: string;
+  /** Longest a `pulumi up` may run before it is cancelled, in minutes. */
+  timeoutMinutes?: number;
+}
+
+/** A hung engine must not hold an on-call engineer forever: `pulumi up` is cancelled after this. */
+export const DEFAULT_UP_TIMEOUT_MINUTES = 30;
+
+function minutesArg(value: string): number {
+  const minutes = Number(value);
+  if (!/^\d{1,4}$/.test(value.trim()) || minutes < 1 || minutes > 1440) {
+    throw new InvalidArgumentError(`expected whole minutes between 1 and 1440, got "${value}"`);
+  }
+  return minutes;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -34,19 +47,28 @@ type AutomationStack = Awaited<
 >;
 
 /** `pulumi up` with the policy pack; false when the update (or its health gate) failed. */
-async function applyUp(stack: AutomationStack, io: CommandIo): Promise<boolean> {
+async function applyUp(
+  stack: AutomationStack,
+  io: CommandIo,
+  timeoutMinutes: number,
+): Promise<boolean> {
+  const signal = AbortSignal.timeout(timeoutMinutes * 60_000);
   try {
     await stack.up({
       onOutput: io.out,
       onError: io.err,
       policyPacks: [path.join(io.root, "policies")],
       color: io.interactive ? "auto" : "never",
+      signal,
     });
     return true;
   } catch (error) {
-    io.err(
-      `pulumi up failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`,
-    );
+    const why = signal.aborted
+      ? `cancelled after ${timeoutMinutes} min (--timeout-minutes); run \`pulumi cancel --stack ${stack.name}\` if the engine still holds the lock`
+      : error instanceof Error
+        ? error.message.split("\n")[0]
+        : String(error);
+    io.err(`pulumi up failed: ${why}\n`);
     return false;
   }
 }
@@ -92,7 +114,8 @@ export async function runUp(
       timeout: DEFAULT_CHECK_TIMEOUT_SECONDS,
     };
 
-    const applied = await applyUp(stack, io);
+    const timeout = flags.timeoutMinutes ?? DEFAULT_UP_TIMEOUT_MINUTES;
+    const applied = await applyUp(stack, io, timeout);
     const verified = (await verifyStack(verifyFlags, io)).passed;
     if (applied && verified) return EXIT.ok;
 
@@ -117,7 +140,7 @@ export async function runUp(
     io.err(`Verification failed; reverting to ${revert.to}: ${command}\n`);
     const written = await runRollback(revert, io);
     if (written !== EXIT.ok) return written;
-    const reapplied = await applyUp(stack, io);
+    const reapplied = await applyUp(stack, io, timeout);
     const reverified = (await verifyStack(verifyFlags, io)).passed;
     io.err(
       reapplied && reverified
@@ -140,6 +163,11 @@ export function upCommand(): Command {
     )
     .option("-y, --yes", "run pulumi up without asking first")
     .option("-e, --endpoint <url>", "public base URL for the verification")
+    .option(
+      "--timeout-minutes <n>",
+      `cancel a pulumi up that runs longer (default ${DEFAULT_UP_TIMEOUT_MINUTES})`,
+      minutesArg,
+    )
     .action(async (flags: UpFlags) => {
       process.exitCode = await runUp(flags, processIo());
     });

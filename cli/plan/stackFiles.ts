@@ -91,9 +91,35 @@ export function assembleStackSource(
   return { stack, project, origin, flat, values, stackText };
 }
 
+/**
+ * A base that is not a file must name a commit. It never reaches git as an option: a value such
+ * as `--output=/tmp/x` is refused here, and git is told where its options end.
+ */
+function assertGitRevision(root: string, rev: string): void {
+  const problem = (why: string) =>
+    new StackFileError(
+      `--base "${rev}" ${why}; expected a git revision (a branch, tag or commit such as origin/main or HEAD~1) or the path of a stack file`,
+    );
+  if (rev.trim() === "" || rev.startsWith("-") || /[\s\0]/.test(rev)) {
+    throw problem("is not a revision or a file");
+  }
+  try {
+    execFileSync(
+      "git",
+      ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`],
+      {
+        cwd: root,
+        stdio: ["ignore", "ignore", "ignore"],
+      },
+    );
+  } catch {
+    throw problem("names no commit of this repository and no file");
+  }
+}
+
 function gitShow(root: string, rev: string, file: string): string {
   try {
-    return execFileSync("git", ["show", `${rev}:${file}`], {
+    return execFileSync("git", ["show", "--end-of-options", `${rev}:${file}`], {
       cwd: root,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
@@ -126,6 +152,7 @@ export function readStackSource(root: string, stack: string, configPath?: string
  */
 export function readBaseSource(root: string, stack: string, base: string): StackSource {
   if (fs.existsSync(base) && fs.statSync(base).isFile()) return readStackSource(root, stack, base);
+  assertGitRevision(root, base);
   const projectText = gitShow(root, base, "Pulumi.yaml");
   const stackText = gitShow(root, base, stackFileName(stack));
   return assembleStackSource(stack, projectText, stackText, `${base}:${stackFileName(stack)}`);

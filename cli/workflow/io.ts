@@ -8,6 +8,8 @@ export interface CommandIo {
   err(text: string): void;
   /** Whether stderr is a terminal (progress lines redraw in place). */
   interactive: boolean;
+  /** The real time, for what a command writes (a change record's `at`); tests pass a fixed one. */
+  clock?: () => Date;
 }
 
 export function processIo(): CommandIo {
@@ -16,5 +18,6 @@ export function processIo(): CommandIo {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     interactive: process.stderr.isTTY === true,
+    clock: () => new Date(),
   };
 }

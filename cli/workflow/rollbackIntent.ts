@@ -11,7 +11,10 @@ export interface RollbackRequest {
   reason: string;
   incident: string;
   requestedBy: string;
+  /** The instant the change is judged at (`--now`); defaults to when it is written. */
   now: Date;
+  /** When the record is written: the real clock, never `--now`. */
+  writtenAt: Date;
   /** The color to switch to; the standby by default. */
   to?: Color;
   /** Re-pin the target color: a release pin, or `true` for the last known-good release. */
@@ -122,11 +125,11 @@ export function rollbackIntent(
   }
   if (
     request.expires !== undefined &&
-    new Date(request.expires).getTime() <= request.now.getTime()
+    new Date(request.expires).getTime() <= request.writtenAt.getTime()
   ) {
     issues.push({
       key: "--expires",
-      message: `"${request.expires}" is not after now (${isoInstant(request.now)}); expected a future time`,
+      message: `"${request.expires}" is not after now (${isoInstant(request.writtenAt)}); expected a future time`,
     });
   }
   let release = config.slots[target].release;
@@ -176,7 +179,7 @@ export function rollbackIntent(
       reason: request.reason,
       incident: request.incident,
       requestedBy: request.requestedBy,
-      at: isoInstant(request.now),
+      at: isoInstant(request.writtenAt),
       ...(request.expires ? { expires: request.expires } : {}),
       ...(request.trigger ? { trigger: request.trigger } : {}),
     },

@@ -26,7 +26,8 @@ afterEach(() => removeProject(dir));
 async function rollback(
   flags: Partial<RollbackFlags> & { stack: string },
 ): Promise<{ code: number; io: CapturedIo }> {
-  const io = captureIo(dir);
+  // The clock reads the judged time unless a test says otherwise.
+  const io = captureIo(dir, () => flags.now ?? WEEKEND);
   const code = await runRollback(
     {
       class: "immediate",
@@ -326,6 +327,27 @@ describe("aitb rollback: what the policies deny is not written", () => {
     expect(configOf(fs.readFileSync(stackFile(dir, "prod"), "utf8"))["aitb:activeColor"]).toBe(
       "blue",
     );
+  });
+
+  test("--now only judges: the record carries the real time it was written", async () => {
+    const io = captureIo(dir, () => new Date("2026-11-28T15:00:07.450Z"));
+    const code = await runRollback(
+      {
+        stack: "prod",
+        class: "immediate",
+        reason: "Bot execution errors on live positions",
+        incident: "INC-4411",
+        requestedBy: "alice",
+        now: new Date("2026-11-29T10:00:00Z"),
+      },
+      io,
+    );
+    expect(io.stderr()).toBe("");
+    expect(code).toBe(0);
+    const change = configOf(fs.readFileSync(stackFile(dir, "prod"), "utf8"))["aitb:change"] as {
+      at: string;
+    };
+    expect(change.at).toBe("2026-11-28T15:00:07Z");
   });
 
   test("--force writes a denied change and says so", async () => {

@@ -19,6 +19,7 @@ function request(extra: Partial<RollbackRequest> = {}): RollbackRequest {
     incident: "INC-1",
     requestedBy: "alice",
     now: NOW,
+    writtenAt: NOW,
     ...extra,
   };
 }

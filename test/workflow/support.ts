@@ -29,12 +29,14 @@ export interface CapturedIo extends CommandIo {
   stderr(): string;
 }
 
-export function captureIo(root: string): CapturedIo {
+/** `clock` is the real time the command sees (what it writes into a change record's `at`). */
+export function captureIo(root: string, clock?: () => Date): CapturedIo {
   let out = "";
   let err = "";
   return {
     root,
     interactive: false,
+    clock,
     out: (text) => void (out += text),
     err: (text) => void (err += text),
     stdout: () => out,
