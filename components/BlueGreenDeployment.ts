@@ -3,7 +3,7 @@ import { COLORS, type Color } from "../domain/colors";
 import { deploymentSpec, type DeploymentSpec } from "../domain/deployment";
 import { knownGoodReleases, type DeployedState } from "../domain/deployed";
 import { resolveRestorePoint } from "../domain/restore";
-import { NYSE_REGULAR_2026_2027 } from "../domain/calendar";
+import { NYSE_REGULAR } from "../domain/calendar";
 import type { Platform, PlatformContext, DatabaseHandle } from "./platform/types";
 import { ColorSlot } from "./ColorSlot";
 import { TrafficRouter } from "./TrafficRouter";
@@ -50,6 +50,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         preSwitchSnapshot: config.backups.preSwitchSnapshot,
         configBackup: config.backups.configBackup,
         releases: config.releases,
+        deployed: args.deployed,
       },
       { parent: this },
     );
@@ -121,6 +122,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       new HealthGate(
         `${name}-health`,
         {
+          platform,
           checks: platform.healthChecks(
             this.spec,
             { blue: this.slots.blue.services, green: this.slots.green.services },
@@ -144,13 +146,13 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     new ChangeRecord(
       `${name}-change`,
       {
+        platform,
         change: config.change,
         environment: config.environment,
         deployed: args.deployed,
         desired: this.desired,
         marketCalendar:
-          config.marketCalendar ??
-          (config.environment === "prod" ? NYSE_REGULAR_2026_2027 : undefined),
+          config.marketCalendar ?? (config.environment === "prod" ? NYSE_REGULAR : undefined),
       },
       { parent: this },
     );

@@ -7,6 +7,9 @@
  * - A session window belongs to the trading day on which it opens; a window whose close is earlier
  *   than its open crosses midnight and closes on the next calendar day.
  * - A holiday cancels the windows that open on that date.
+ * - `holidayRules` adds a venue's rule-computed holidays and early closes for whatever year is
+ *   judged (today: `"nyse"`, see `nyseHolidays.ts`) to the listed ones; a listed holiday or early
+ *   close on the same date wins.
  * - An early close on a date cuts the windows of that trading day at the given local time; windows
  *   opening at or after it are cancelled.
  * - Windows and freeze windows are half-open: [opensAt, closesAt), [start, end).
@@ -15,6 +18,7 @@
  */
 import { DateTime, IANAZone } from "luxon";
 import { z } from "zod";
+import { NYSE_SPECIAL_CLOSURES, nyseEarlyCloseOn, nyseHolidayOn } from "./nyseHolidays";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -41,10 +45,16 @@ export interface FreezeWindow {
   reason: string;
 }
 
+/** Venues whose holidays and early closes are computed by rule for any year. */
+export const HOLIDAY_RULES = ["nyse"] as const;
+export type HolidayRules = (typeof HOLIDAY_RULES)[number];
+
 export interface MarketCalendar {
   name: string;
   timeZone: string;
   sessions: Partial<Record<Weekday, SessionWindow[]>>;
+  /** Rule-computed holidays and early closes, in addition to the listed ones. */
+  holidayRules?: HolidayRules;
   holidays: Holiday[];
   earlyCloses: EarlyClose[];
   freezeWindows: FreezeWindow[];
@@ -131,6 +141,11 @@ const sessionsSchema = z.strictObject(
 
 const holidaySchema = z.object({ date: isoDateSchema, name: nonEmptyText });
 
+const holidayRulesSchema = z.enum(HOLIDAY_RULES, {
+  error: (issue) =>
+    `expected holiday rules ${HOLIDAY_RULES.map((rules) => JSON.stringify(rules)).join(" or ")}, got ${JSON.stringify(issue.input)}`,
+});
+
 const earlyCloseSchema = z.object({
   date: isoDateSchema,
   close: wallClockTimeSchema,
@@ -156,13 +171,14 @@ export const marketCalendarSchema = z
     name: nonEmptyText,
     timeZone: timeZoneSchema,
     sessions: sessionsSchema,
+    holidayRules: holidayRulesSchema.optional(),
     holidays: z.array(holidaySchema).default([]),
     earlyCloses: z.array(earlyCloseSchema).default([]),
     freezeWindows: z.array(freezeWindowSchema).default([]),
   })
   .superRefine((calendar, context) => {
     calendar.earlyCloses.forEach((earlyClose, index) => {
-      const holiday = calendar.holidays.find((candidate) => candidate.date === earlyClose.date);
+      const holiday = holidayOnDate(calendar, earlyClose.date);
       if (holiday) {
         context.addIssue({
           code: "custom",
@@ -225,14 +241,41 @@ function scheduledIntervals(calendar: MarketCalendar, day: DateTime): SessionInt
   }));
 }
 
+interface RuleSet {
+  holidayOn(isoDate: string): Holiday | undefined;
+  earlyCloseOn(isoDate: string): EarlyClose | undefined;
+  /** For `describeCalendar`. */
+  summary: string;
+}
+
+const RULE_SETS: Record<HolidayRules, RuleSet> = {
+  nyse: {
+    holidayOn: nyseHolidayOn,
+    earlyCloseOn: nyseEarlyCloseOn,
+    summary: `NYSE rules (holidays, 13:00 early closes, ${NYSE_SPECIAL_CLOSURES.length} special closures)`,
+  },
+};
+
+function holidayOnDate(
+  calendar: Pick<MarketCalendar, "holidays" | "holidayRules">,
+  date: string,
+): Holiday | undefined {
+  const listed = calendar.holidays.find((holiday) => holiday.date === date);
+  if (listed || !calendar.holidayRules) return listed;
+  return RULE_SETS[calendar.holidayRules].holidayOn(date);
+}
+
 function holidayOn(calendar: MarketCalendar, day: DateTime): Holiday | undefined {
   const date = day.toISODate();
-  return calendar.holidays.find((holiday) => holiday.date === date);
+  return date === null ? undefined : holidayOnDate(calendar, date);
 }
 
 function earlyCloseOn(calendar: MarketCalendar, day: DateTime): EarlyClose | undefined {
   const date = day.toISODate();
-  return calendar.earlyCloses.find((earlyClose) => earlyClose.date === date);
+  if (date === null) return undefined;
+  const listed = calendar.earlyCloses.find((earlyClose) => earlyClose.date === date);
+  if (listed || !calendar.holidayRules) return listed;
+  return RULE_SETS[calendar.holidayRules].earlyCloseOn(date);
 }
 
 function cutAtEarlyClose(
@@ -407,8 +450,9 @@ function countOf(count: number, noun: string): string {
 export function describeCalendar(calendar: MarketCalendar): string {
   const dates = calendar.holidays.map((holiday) => holiday.date).sort();
   const holidaySpan = dates.length > 0 ? ` (${dates[0]}..${dates[dates.length - 1]})` : "";
+  const rules = calendar.holidayRules ? `${RULE_SETS[calendar.holidayRules].summary}; ` : "";
   return (
-    `${calendar.name} [${calendar.timeZone}]: ${weeklySummary(calendar)}; ` +
+    `${calendar.name} [${calendar.timeZone}]: ${weeklySummary(calendar)}; ${rules}` +
     `${countOf(calendar.holidays.length, "holiday")}${holidaySpan}, ` +
     `${countOf(calendar.earlyCloses.length, "early close")}, ` +
     `${countOf(calendar.freezeWindows.length, "freeze window")}`
@@ -422,18 +466,11 @@ export function describeCalendar(calendar: MarketCalendar): string {
 const NYSE_CORE_SESSION: SessionWindow[] = [{ open: "09:30", close: "16:00" }];
 
 /**
- * NYSE core session with the exchange's holidays and 13:00 early closes for 2026 and 2027.
- *
- * Source: NYSE Group press release "NYSE Group Announces 2026, 2027 and 2028 Holiday and Early
- * Closings Calendar" (Dec 2025; nyse.com/markets/hours-calendars), and NYSE Rule 7.2 for the
- * observance rules: a holiday on Saturday is observed the Friday before, one on Sunday the Monday
- * after (except New Year's Day on a Saturday, which is not observed: Friday 2027-12-31 trades).
- * Early closes: the day before Independence Day only when that is a regular weekday session
- * (none in 2026, whose July 3 is the observed holiday, nor in 2027, whose July 3 is a Saturday),
- * the day after Thanksgiving, and Christmas Eve when a trading day (2027-12-24 is instead the
- * observed Christmas holiday).
+ * NYSE core session, 09:30-16:00 America/New_York, with the exchange's holidays, 13:00 early
+ * closes and special closures for any year, computed by rule (`nyseHolidays.ts`, which cites
+ * NYSE Rule 7.2 and the NYSE Group holiday calendars it reproduces).
  */
-export const NYSE_REGULAR_2026_2027: MarketCalendar = {
+export const NYSE_REGULAR: MarketCalendar = {
   name: "NYSE regular session",
   timeZone: "America/New_York",
   sessions: {
@@ -443,33 +480,9 @@ export const NYSE_REGULAR_2026_2027: MarketCalendar = {
     thu: NYSE_CORE_SESSION,
     fri: NYSE_CORE_SESSION,
   },
-  holidays: [
-    { date: "2026-01-01", name: "New Year's Day" },
-    { date: "2026-01-19", name: "Martin Luther King, Jr. Day" },
-    { date: "2026-02-16", name: "Washington's Birthday" },
-    { date: "2026-04-03", name: "Good Friday" },
-    { date: "2026-05-25", name: "Memorial Day" },
-    { date: "2026-06-19", name: "Juneteenth National Independence Day" },
-    { date: "2026-07-03", name: "Independence Day (observed)" },
-    { date: "2026-09-07", name: "Labor Day" },
-    { date: "2026-11-26", name: "Thanksgiving Day" },
-    { date: "2026-12-25", name: "Christmas Day" },
-    { date: "2027-01-01", name: "New Year's Day" },
-    { date: "2027-01-18", name: "Martin Luther King, Jr. Day" },
-    { date: "2027-02-15", name: "Washington's Birthday" },
-    { date: "2027-03-26", name: "Good Friday" },
-    { date: "2027-05-31", name: "Memorial Day" },
-    { date: "2027-06-18", name: "Juneteenth National Independence Day (observed)" },
-    { date: "2027-07-05", name: "Independence Day (observed)" },
-    { date: "2027-09-06", name: "Labor Day" },
-    { date: "2027-11-25", name: "Thanksgiving Day" },
-    { date: "2027-12-24", name: "Christmas Day (observed)" },
-  ],
-  earlyCloses: [
-    { date: "2026-11-27", close: "13:00", name: "the day after Thanksgiving" },
-    { date: "2026-12-24", close: "13:00", name: "Christmas Eve" },
-    { date: "2027-11-26", close: "13:00", name: "the day after Thanksgiving" },
-  ],
+  holidayRules: "nyse",
+  holidays: [],
+  earlyCloses: [],
   freezeWindows: [],
 };
 

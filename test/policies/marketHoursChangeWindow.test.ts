@@ -1,6 +1,6 @@
 import {
   CRYPTO_PEAK_WINDOWS_EXAMPLE,
-  NYSE_REGULAR_2026_2027,
+  NYSE_REGULAR,
   type MarketCalendar,
 } from "../../domain/calendar";
 import {
@@ -31,7 +31,7 @@ const FLIP = { desired: { activeColor: "blue" as const } };
 async function judge(at: Date, options: RecordOptions, calendar?: MarketCalendar | null) {
   const policy = marketHoursChangeWindow({ now: () => at });
   const record = changeRecord({
-    calendar: calendar === undefined ? NYSE_REGULAR_2026_2027 : calendar,
+    calendar: calendar === undefined ? NYSE_REGULAR : calendar,
     ...options,
   });
   return messagesOf(policy, [...colors(dockerService, "green"), record]);
@@ -55,10 +55,15 @@ describe("market-hours-change-window", () => {
       expect(await judge(new Date("2026-11-26T16:00:00Z"), FLIP)).toEqual([]);
     });
 
+    test("pass: a holiday computed by the NYSE rules (Thanksgiving 2028), through the record", async () => {
+      expect(await judge(new Date("2028-11-23T16:00:00Z"), FLIP)).toEqual([]);
+      expect(await judge(new Date("2028-11-22T16:00:00Z"), FLIP)).toHaveLength(1);
+    });
+
     test("deny: a color flip inside the session, naming the change and what to do", async () => {
       const policy = marketHoursChangeWindow({ now: () => IN_SESSION });
       const violations = await violationsOf(policy, [
-        changeRecord({ calendar: NYSE_REGULAR_2026_2027, ...FLIP }),
+        changeRecord({ calendar: NYSE_REGULAR, ...FLIP }),
       ]);
       expect(violations).toHaveLength(1);
       expect(violations[0]).toMatchObject({
@@ -143,7 +148,7 @@ describe("market-hours-change-window", () => {
 
   describe("freeze windows", () => {
     const frozen: MarketCalendar = {
-      ...NYSE_REGULAR_2026_2027,
+      ...NYSE_REGULAR,
       freezeWindows: [
         {
           start: "2026-12-28T00:00:00-05:00",
@@ -205,7 +210,7 @@ describe("market-hours-change-window", () => {
     });
 
     test("pass: the deployed state equals the desired one", async () => {
-      const record = changeRecord({ calendar: NYSE_REGULAR_2026_2027, desired: DEPLOYED });
+      const record = changeRecord({ calendar: NYSE_REGULAR, desired: DEPLOYED });
       const policy = marketHoursChangeWindow({ now: () => IN_SESSION });
       expect(await messagesOf(policy, [record])).toEqual([]);
     });
