@@ -50,7 +50,6 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         preSwitchSnapshot: config.backups.preSwitchSnapshot,
         configBackup: config.backups.configBackup,
         releases: config.releases,
-        deployed: args.deployed,
       },
       { parent: this },
     );
@@ -122,7 +121,6 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       new HealthGate(
         `${name}-health`,
         {
-          platform,
           checks: platform.healthChecks(
             this.spec,
             { blue: this.slots.blue.services, green: this.slots.green.services },
@@ -146,7 +144,6 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     new ChangeRecord(
       `${name}-change`,
       {
-        platform,
         change: config.change,
         environment: config.environment,
         deployed: args.deployed,
