@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentSpec } from "../domain/deployment";
 import type { ReleaseCatalog } from "../config/schema";
+import type { DeployedState } from "../domain/deployed";
 import { COLORS } from "../domain/colors";
 import type { DatabaseHandle, Platform } from "./platform/types";
 
@@ -12,6 +13,8 @@ export interface BackupPlanArgs {
   configBackup: boolean;
   /** The release catalog: a config backup keeps a release's own configuration. */
   releases: ReleaseCatalog;
+  /** The stack's own last `deployed` output: the snapshot is filed under the release live in it. */
+  deployed: pulumi.Input<DeployedState | undefined>;
 }
 
 /**
@@ -30,7 +33,13 @@ export class BackupPlan extends pulumi.ComponentResource {
         args.spec.activeColor,
         ...COLORS.map((color) => `${color}=${args.spec.colors[color].release}`),
       ].join(",");
-      const snapshot = args.platform.snapshot({ switchKey, database: args.database }, this);
+      const liveRelease = pulumi
+        .output(args.deployed)
+        .apply((deployed) => (deployed ? deployed.releases[deployed.activeColor] : undefined));
+      const snapshot = args.platform.snapshot(
+        { switchKey, database: args.database, liveRelease },
+        this,
+      );
       this.snapshot = snapshot.resources;
       this.locations.databaseSnapshots = snapshot.location;
     }

@@ -50,6 +50,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         preSwitchSnapshot: config.backups.preSwitchSnapshot,
         configBackup: config.backups.configBackup,
         releases: config.releases,
+        deployed: args.deployed,
       },
       { parent: this },
     );

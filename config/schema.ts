@@ -216,6 +216,32 @@ export const dockerSchema = z
     network: z.string().default("aitb"),
     /** Host ports of the color services are base + an offset per color and service, for health checks. */
     hostPortBase: z.number().int().min(1024).max(60000).default(18000),
+    /**
+     * Docker daemon address, e.g. unix:///Users/me/.colima/default/docker.sock. Unset: DOCKER_HOST,
+     * else the active Docker context, else the default socket (components/platform/docker/dockerHost.ts).
+     */
+    host: z
+      .string()
+      .regex(
+        /^(unix|tcp|ssh|npipe|fd):\/\/\S+$/,
+        'expected a Docker host such as "unix:///var/run/docker.sock", "tcp://127.0.0.1:2376" or "ssh://me@host"',
+      )
+      .optional(),
+    /** Platform the reference image is built for, e.g. linux/amd64. Unset: the Docker host's own. */
+    platform: z
+      .string()
+      .regex(
+        /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/,
+        'expected os/arch[/variant] such as "linux/arm64" or "linux/amd64"',
+      )
+      .optional(),
+    /** Host address the proxy's public port binds to: 127.0.0.1 (this machine only) by default. */
+    bindAddress: z
+      .union([z.ipv4(), z.ipv6()], {
+        error:
+          'expected an IP address of this machine, such as "127.0.0.1" (this machine only) or "0.0.0.0" (every interface)',
+      })
+      .default("127.0.0.1"),
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as sdkSettings from "@pulumi/pulumi/runtime/settings";
 import type { DeployedState } from "../../domain/deployed";
@@ -104,6 +105,17 @@ function maskPaths(inputs: Record<string, unknown>, paths: string[]): Record<str
   return copy;
 }
 
+/**
+ * A local docker.Image build (skipPush) reports the built image's id as `repoDigest`
+ * (@pulumi/docker 4.11.2 image.d.ts); the mock derives one from the build inputs, so the
+ * containers that run the image show which build they run.
+ */
+function builtImageOutputs(type: string, inputs: Record<string, unknown>): Record<string, string> {
+  if (type !== "docker:index/image:Image") return {};
+  const id = createHash("sha256").update(JSON.stringify(inputs)).digest("hex");
+  return { repoDigest: `sha256:${id}` };
+}
+
 /** Internals of the pinned SDK (@pulumi/pulumi 3.248, tested in test/plan.test.ts). */
 const runtimeSettings = sdkSettings as unknown as {
   _reset(): void;
@@ -152,7 +164,7 @@ async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
                 outputs: options.deployed ? { deployed: options.deployed } : {},
                 secretOutputNames: [],
               }
-            : { name: args.name, ...args.inputs };
+            : { name: args.name, ...args.inputs, ...builtImageOutputs(args.type, args.inputs) };
         const id = `${args.name}-id`;
         options.onRegister?.(`${args.type}::${args.name}`);
         registered.set(`${args.type}::${args.name}`, {

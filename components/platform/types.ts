@@ -51,6 +51,8 @@ export interface SnapshotRequest {
   /** Changes whenever the routing or a pin changes: the snapshot is retaken before each switch. */
   switchKey: string;
   database: DatabaseHandle;
+  /** The release live before this update (the stack's deployed state); undefined on a new stack. */
+  liveRelease: pulumi.Input<string | undefined>;
 }
 
 export interface BackupHandle {

@@ -1,3 +1,4 @@
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
@@ -6,6 +7,7 @@ import { COLORS, type Color } from "../../../domain/colors";
 import { SERVICE_NAMES } from "../../../domain/services";
 import type { DeploymentSpec, ServiceSpec } from "../../../domain/deployment";
 import type { Release } from "../../../config/schema";
+import { ConfigError } from "../../../config/errors";
 import { renderNginxConfig, serviceAlias } from "../../../domain/routing";
 import { LABEL, type Role } from "../../../domain/labels";
 import type { HealthCheck } from "../../health/checks";
@@ -30,19 +32,41 @@ import {
   proxyConfigScript,
   restoreScript,
 } from "./scripts";
+import { dockerCliEnv, DockerHostError, resolveDockerHost, type DockerHost } from "./dockerHost";
 
 const PROXY_CONTAINER_PORT = 80;
 const POSTGRES_PORT = 5432;
 
+/** The Docker host of this run: `aitb:docker.host`, else as the docker CLI in this shell would. */
+function dockerHostOf(configured: string | undefined): DockerHost {
+  try {
+    // HOME first, as os.homedir() does on POSIX, read from process.env so a caller can point it elsewhere.
+    const home = process.env.HOME || os.homedir();
+    return resolveDockerHost({ configured, env: process.env, home });
+  } catch (error) {
+    if (error instanceof DockerHostError) {
+      throw new ConfigError([
+        { key: "aitb:docker.host", message: `is not set and ${error.message}` },
+      ]);
+    }
+    throw error;
+  }
+}
+
 /**
  * The dev target: local containers on one Docker network, an nginx proxy whose site file the
  * router writes and reloads, PostgreSQL on a protected volume, backups as pg_dump files on the host.
+ * Every docker resource goes through one explicit provider for the resolved Docker host, and every
+ * command that runs `docker` gets the same host in DOCKER_HOST.
  */
 export class DockerPlatform implements Platform {
   readonly target = "docker" as const;
   private readonly prefix: string;
   private readonly backupRoot: string;
   private readonly proxyDir: string;
+  private readonly networkFullName: string;
+  readonly dockerHost: DockerHost;
+  private provider?: docker.Provider;
   private network?: docker.Network;
   private readonly images = new Map<string, docker.Image>();
   private databaseContainer?: docker.Container;
@@ -52,6 +76,24 @@ export class DockerPlatform implements Platform {
     const root = projectRoot();
     this.backupRoot = path.resolve(root, context.config.backups.root);
     this.proxyDir = path.resolve(root, ".aitb", context.stack, "proxy");
+    this.networkFullName = `${this.prefix}-${context.config.docker.network}`;
+    this.dockerHost = dockerHostOf(context.config.docker.host);
+  }
+
+  /** Options of a docker resource: its parent and the stack's docker provider. */
+  private opts(
+    parent: pulumi.Resource,
+    extra: pulumi.CustomResourceOptions = {},
+  ): pulumi.CustomResourceOptions {
+    if (!this.provider) throw new Error("foundation() must run before other resources");
+    return { parent, provider: this.provider, ...extra };
+  }
+
+  /** Environment of a command that runs `docker`: the provider's host, and the command's own keys. */
+  private dockerEnv(
+    own: Record<string, pulumi.Input<string>>,
+  ): Record<string, pulumi.Input<string>> {
+    return { ...dockerCliEnv(this.dockerHost), ...own };
   }
 
   private labels(
@@ -72,19 +114,25 @@ export class DockerPlatform implements Platform {
   }
 
   foundation(spec: DeploymentSpec, parent: pulumi.Resource): void {
+    const { host, certPath } = this.dockerHost;
+    this.provider = new docker.Provider(
+      "docker",
+      { host, ...(certPath ? { certPath } : {}) },
+      { parent },
+    );
     this.network = new docker.Network(
       "network",
-      {
-        name: `${this.prefix}-${this.context.config.docker.network}`,
-        labels: this.labels("network"),
-      },
-      { parent },
+      { name: this.networkFullName, labels: this.labels("network") },
+      this.opts(parent),
     );
     const built = new Set(
       COLORS.flatMap((color) =>
         spec.colors[color].services.filter((s) => s.buildReference).map((s) => s.release),
       ),
     );
+    // Without `platform` the daemon builds for its own platform (pulumi-docker provider/image.go
+    // passes build.platform to ImageBuildOptions only when set): native arm64 on Apple silicon.
+    const platform = this.context.config.docker.platform;
     for (const release of [...built].sort()) {
       this.images.set(
         release,
@@ -94,11 +142,11 @@ export class DockerPlatform implements Platform {
             imageName: `aitb-reference:${release}`,
             build: {
               context: path.join(projectRoot(), "reference-service"),
-              platform: "linux/amd64",
+              ...(platform ? { platform } : {}),
             },
             skipPush: true,
           },
-          { parent },
+          this.opts(parent),
         ),
       );
     }
@@ -112,7 +160,8 @@ export class DockerPlatform implements Platform {
         name: `${this.prefix}-pgdata`,
         labels: this.labels("database-volume") as docker.types.input.VolumeLabel[],
       },
-      { parent, protect: true, retainOnDelete: true },
+      // The data: no update may delete it, and `pulumi destroy --exclude-protected` leaves it.
+      this.opts(parent, { protect: true, retainOnDelete: true }),
     );
     const containerName = `${this.prefix}-postgres`;
     this.databaseContainer = new docker.Container(
@@ -139,7 +188,10 @@ export class DockerPlatform implements Platform {
         restart: "unless-stopped",
         labels: this.labels("database"),
       },
-      { parent, protect: true, retainOnDelete: true },
+      // The container's name is fixed, so a replacement removes the old one first; the data
+      // stays in the volume. It stays protected while the protect-data policy asks it of every
+      // resource with the database role (policies/protectData.ts).
+      this.opts(parent, { protect: true, retainOnDelete: true, deleteBeforeReplace: true }),
     );
     return {
       identity: `${containerName}/${db.name}`,
@@ -163,11 +215,17 @@ export class DockerPlatform implements Platform {
     );
   }
 
+  /**
+   * A built image by what identifies its content, so a rebuild replaces the containers: for a
+   * local build (skipPush) pulumi-docker 4.11.2 sets `repoDigest` to the image id, sha256:<hex>
+   * (node_modules/@pulumi/docker/image.d.ts; registry docs docker.Image "repoDigest");
+   * `imageName` is the tag, which stays the same across rebuilds.
+   */
   private imageOf(spec: ServiceSpec): pulumi.Input<string> {
     if (!spec.buildReference) return spec.image as string;
     const image = this.images.get(spec.release);
     if (!image) throw new Error(`no reference image was built for release ${spec.release}`);
-    return image.imageName;
+    return image.repoDigest;
   }
 
   service(request: ServiceRequest, parent: pulumi.Resource): ServiceHandle {
@@ -213,13 +271,12 @@ export class DockerPlatform implements Platform {
         restart: "unless-stopped",
         memory: Math.round(settings.memoryGi * 1024),
       },
-      {
-        parent,
+      this.opts(parent, {
         dependsOn: request.dependsOn,
         // Container names are fixed, so a replacement must remove the old one first; for the bots
         // this also means the old live bot is gone before any new one starts.
         deleteBeforeReplace: true,
-      },
+      }),
     );
     return {
       resource: container,
@@ -238,24 +295,41 @@ export class DockerPlatform implements Platform {
       resolver: "127.0.0.11",
     });
     const proxyName = `${this.prefix}-proxy`;
-    const script = proxyConfigScript(this.proxyDir, proxyName);
+    const script = proxyConfigScript({
+      dir: this.proxyDir,
+      proxyContainer: proxyName,
+      proxyImage: config.proxy.image,
+      network: this.networkFullName,
+    });
     const siteFile = new command.local.Command(
       "proxy-site",
-      { create: script, update: script, stdin: site, environment: { AITB_ROLE: "router" } },
-      { parent, dependsOn: request.dependsOn },
+      {
+        create: script,
+        update: script,
+        stdin: site,
+        environment: this.dockerEnv({ AITB_ROLE: "router" }),
+      },
+      // The staged site is checked on the stack network: it must exist before the script runs.
+      { parent, dependsOn: [...request.dependsOn, ...(this.network ? [this.network] : [])] },
     );
     const proxy = new docker.Container(
       "proxy",
       {
         name: proxyName,
         image: config.proxy.image,
-        ports: [{ internal: PROXY_CONTAINER_PORT, external: config.proxy.publicPort }],
+        ports: [
+          {
+            internal: PROXY_CONTAINER_PORT,
+            external: config.proxy.publicPort,
+            ip: config.docker.bindAddress,
+          },
+        ],
         volumes: [{ hostPath: this.proxyDir, containerPath: "/etc/nginx/conf.d", readOnly: true }],
         networksAdvanced: [{ name: this.networkName }],
         restart: "unless-stopped",
         labels: this.labels("router"),
       },
-      { parent, dependsOn: [siteFile], deleteBeforeReplace: true },
+      this.opts(parent, { dependsOn: [siteFile], deleteBeforeReplace: true }),
     );
     return {
       publicEndpoint: pulumi.output(`http://${config.proxy.hostname}:${config.proxy.publicPort}`),
@@ -265,17 +339,20 @@ export class DockerPlatform implements Platform {
 
   snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle {
     const db = this.context.config.database;
+    // The release live before this update, from the stack's deployed state: after a switch the
+    // next update sees the new live release and takes one more snapshot of it, which is harmless
+    // (the newest snapshot of a release is still the one taken when it stops being live).
+    const liveRelease = pulumi.output(request.liveRelease).apply((release) => release ?? "");
     const snapshot = new command.local.Command(
       "pre-switch-snapshot",
       {
         create: preSwitchSnapshotScript({
-          proxySite: path.join(this.proxyDir, "aitb.conf"),
           container: `${this.prefix}-postgres`,
           user: db.user,
           database: db.name,
         }),
         triggers: [request.switchKey],
-        environment: { AITB_ROLE: "backup" },
+        environment: this.dockerEnv({ AITB_ROLE: "backup", AITB_LIVE_RELEASE: liveRelease }),
       },
       { parent, dependsOn: request.database.resources },
     );
@@ -311,7 +388,10 @@ export class DockerPlatform implements Platform {
       {
         create: forensicCopyScript({ container, user: db.user, database: db.name, label: target }),
         triggers: [target, request.incident],
-        environment: { AITB_ROLE: "forensic-copy", AITB_INCIDENT: request.incident },
+        environment: this.dockerEnv({
+          AITB_ROLE: "forensic-copy",
+          AITB_INCIDENT: request.incident,
+        }),
       },
       { parent, dependsOn },
     );
@@ -326,7 +406,7 @@ export class DockerPlatform implements Platform {
           notAfter: request.point.instant?.toISOString(),
         }),
         triggers: [target],
-        environment: {
+        environment: this.dockerEnv({
           AITB_ROLE: "restore",
           AITB_RESTORE_COLOR: request.color,
           AITB_RESTORE_REASON: request.reason,
@@ -336,7 +416,7 @@ export class DockerPlatform implements Platform {
           AITB_RESTORE_POINT: request.point.instant?.toISOString() ?? "",
           AITB_RESTORE_RELEASE: request.point.release ?? "",
           AITB_BACKUP_RETENTION_DAYS: String(db.backupRetentionDays),
-        },
+        }),
       },
       { parent, dependsOn: [forensic], retainOnDelete: true },
     );

@@ -29,8 +29,25 @@ export interface DumpStep {
   file: string;
 }
 
+/**
+ * pg_dump into `<file>.partial`, keep it only when it is a non-empty archive that `pg_restore
+ * --list` reads, then rename it into place (a rename within one folder is atomic). A failed dump
+ * leaves no `.dump` file behind, so a restore can never pick a broken one as the newest.
+ */
 export function pgDumpStep(step: DumpStep): string {
-  return `mkdir -p ${step.folder} && pg_dump -Fc -U ${step.user} -d ${step.database} -f ${step.folder}/${step.file}`;
+  return [
+    `mkdir -p "${step.folder}"`,
+    `dump="${step.folder}/${step.file}"`,
+    'part="$dump.partial"',
+    'rm -f "$part"',
+    `if pg_dump -Fc -U ${step.user} -d ${step.database} -f "$part" && [ -s "$part" ] && pg_restore --list "$part" >/dev/null; then`,
+    '  mv "$part" "$dump"',
+    "else",
+    '  rm -f "$part"',
+    `  echo "pg_dump of ${step.database} failed or wrote no readable archive; no dump was kept" >&2`,
+    "  exit 1",
+    "fi",
+  ].join("\n");
 }
 
 export interface RestoreStep {
@@ -44,14 +61,25 @@ export interface RestoreStep {
   notAfter?: string;
 }
 
-/** Pick the snapshot, refuse an existing target, create the new database, pg_restore into it. */
+/**
+ * Pick the newest snapshot that is a readable archive (an empty or unreadable file is skipped with
+ * a message), refuse an existing target, create the new database, pg_restore into it.
+ */
 export function pgRestoreStep(step: RestoreStep): string {
   const folder = step.release ? `${step.backupDir}/${step.release}` : `${step.backupDir}/*`;
   const limit = step.notAfter ? `pre-switch-${snapshotStamp(new Date(step.notAfter))}.dump` : "";
   return [
     "set -eu",
-    `file=$(ls -1 ${folder}/pre-switch-*.dump 2>/dev/null | awk -F/ -v lim=${quote(limit)} '{ if (lim == "" || $NF <= lim) print $NF " " $0 }' | sort | tail -n 1 | cut -d" " -f2)`,
-    `if [ -z "$file" ]; then echo "no snapshot in ${folder}${step.notAfter ? ` taken at or before ${step.notAfter}` : ""}" >&2; exit 1; fi`,
+    `candidates=$(ls -1 ${folder}/pre-switch-*.dump 2>/dev/null | awk -F/ -v lim=${quote(limit)} '{ if (lim == "" || $NF <= lim) print $NF " " $0 }' | sort -r | cut -d" " -f2-)`,
+    'file=""',
+    "while IFS= read -r candidate; do",
+    '  [ -n "$candidate" ] || continue',
+    '  if [ -s "$candidate" ] && pg_restore --list "$candidate" >/dev/null 2>&1; then file=$candidate; break; fi',
+    '  echo "skipping $candidate: empty or not a readable pg_dump archive" >&2',
+    "done <<EOF",
+    "$candidates",
+    "EOF",
+    `if [ -z "$file" ]; then echo "no readable snapshot in ${folder}${step.notAfter ? ` taken at or before ${step.notAfter}` : ""}" >&2; exit 1; fi`,
     `if psql -U ${step.user} -d postgres -tAc "select 1 from pg_database where datname = '${step.target}'" | grep -q 1; then echo "database ${step.target} exists; a restore never writes over an existing database" >&2; exit 1; fi`,
     `createdb -U ${step.user} ${step.target}`,
     `pg_restore -U ${step.user} -d ${step.target} --no-owner --exit-on-error "$file"`,
@@ -66,37 +94,78 @@ export interface ProxyReload {
   nginx: string;
   /** Shell test that succeeds when the proxy is running. */
   running: string;
+  /**
+   * Command that checks the staged site before it is put in place, whether the proxy runs or
+   * not; `$staged` is the folder holding the staged `aitb.conf`. Without it only a running proxy
+   * checks the site (in place, the previous file restored when nginx rejects it).
+   */
+  validate?: string;
+}
+
+/** Folder the next site is staged in: beside the proxy's folder, so nginx never includes it. */
+export function stagedSiteDir(dir: string): string {
+  return `${dir}.staged`;
 }
 
 /**
- * Write the new site (stdin), validate it with `nginx -t`, then reload gracefully: old workers
- * finish their requests. A rejected site is rolled back to the previous file.
+ * Stage the new site (stdin), validate it, put it in place with a rename, then reload gracefully:
+ * old workers finish their requests. A site nginx rejects never replaces the one in place.
  */
 export function proxyReloadScript(reload: ProxyReload): string {
   const site = `${reload.dir}/aitb.conf`;
+  const staged = stagedSiteDir(reload.dir);
   return [
     "set -eu",
     `mkdir -p ${quote(reload.dir)}`,
-    `cat > ${quote(`${site}.next`)}`,
+    `staged=${quote(staged)}`,
+    'rm -rf "$staged" && mkdir -p "$staged"',
+    'cat > "$staged/aitb.conf"',
+    ...(reload.validate
+      ? [
+          `if ! ${reload.validate}; then`,
+          '  rm -rf "$staged"',
+          '  echo "nginx -t rejected the new site; the site in place stays" >&2; exit 1',
+          "fi",
+        ]
+      : []),
     `if ${reload.running}; then`,
     `  if [ -f ${quote(site)} ]; then cp ${quote(site)} ${quote(`${site}.previous`)}; fi`,
-    `  mv ${quote(`${site}.next`)} ${quote(site)}`,
+    `  mv "$staged/aitb.conf" ${quote(site)}`,
     `  if ! ${reload.nginx} -t -q; then`,
     `    if [ -f ${quote(`${site}.previous`)} ]; then mv ${quote(`${site}.previous`)} ${quote(site)}; fi`,
+    '    rm -rf "$staged"',
     '    echo "nginx rejected the new site; the previous one stays" >&2; exit 1',
     "  fi",
     `  ${reload.nginx} -s reload`,
     "else",
-    `  mv ${quote(`${site}.next`)} ${quote(site)}`,
+    `  mv "$staged/aitb.conf" ${quote(site)}`,
     "fi",
+    'rm -rf "$staged"',
   ].join("\n");
 }
 
-export function proxyConfigScript(dir: string, proxyContainer: string): string {
+export interface ProxyConfig {
+  /** Host folder mounted as the proxy's /etc/nginx/conf.d. */
+  dir: string;
+  proxyContainer: string;
+  /** The proxy's own pinned image: the staged site is checked by the nginx that will serve it. */
+  proxyImage: string;
+  /** The stack network, so the upstream host names in the site resolve as they do for the proxy. */
+  network: string;
+}
+
+/**
+ * The Docker target's router step. Every new site is checked by `nginx -t` in a throwaway
+ * container of the proxy's image on the stack network before it is put in place, also on the
+ * first deploy when no proxy runs yet: nginx resolves the upstream blocks' host names when it
+ * loads a site, and the active color's containers (their network aliases) exist by then.
+ */
+export function proxyConfigScript(config: ProxyConfig): string {
   return proxyReloadScript({
-    dir,
-    nginx: `docker exec ${proxyContainer} nginx`,
-    running: `[ -n "$(docker ps -q --filter name=^/${proxyContainer}$)" ]`,
+    dir: config.dir,
+    nginx: `docker exec ${config.proxyContainer} nginx`,
+    running: `[ -n "$(docker ps -q --filter name=^/${config.proxyContainer}$)" ]`,
+    validate: `docker run --rm --network ${quote(config.network)} -v "$staged":/etc/nginx/conf.d:ro --entrypoint nginx ${quote(config.proxyImage)} -t -q`,
   });
 }
 
@@ -114,8 +183,11 @@ export function preSwitchDumpStep(options: {
   });
 }
 
+/**
+ * The pre-switch snapshot. The release live before this update comes from the program (the
+ * stack's last deployed state) in AITB_LIVE_RELEASE; empty on a new stack: nothing to snapshot.
+ */
 export function preSwitchSnapshotScript(options: {
-  proxySite: string;
   container: string;
   user: string;
   database: string;
@@ -123,8 +195,11 @@ export function preSwitchSnapshotScript(options: {
   const dump = preSwitchDumpStep({ user: options.user, database: options.database });
   return [
     "set -eu",
-    `release=$(sed -n 's/^# aitb:live-release=//p' ${quote(options.proxySite)} 2>/dev/null || true)`,
+    'release="${AITB_LIVE_RELEASE:-}"',
     'if [ -z "$release" ]; then echo "no release is live yet; nothing to snapshot"; exit 0; fi',
+    'case "$release" in',
+    '  *[!0-9A-Za-z._-]*) echo "AITB_LIVE_RELEASE=$release is not a release pin" >&2; exit 1;;',
+    "esac",
     "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
     `docker exec -e release="$release" -e stamp="$stamp" ${options.container} sh -c ${quote(dump)}`,
     'echo "snapshot of $release taken before the switch: pre-switch-$stamp.dump"',
