@@ -122,6 +122,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       new HealthGate(
         `${name}-health`,
         {
+          platform,
           checks: platform.healthChecks(
             this.spec,
             { blue: this.slots.blue.services, green: this.slots.green.services },
@@ -145,6 +146,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     new ChangeRecord(
       `${name}-change`,
       {
+        platform,
         change: config.change,
         environment: config.environment,
         deployed: args.deployed,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import type { ChangeRecord as ChangeRecordConfig } from "../config/schema";
+import { localCommand } from "./platform/localCommand";
+import type { Platform } from "./platform/types";
 import type { DeployedState } from "../domain/deployed";
 import type { MarketCalendar } from "../domain/calendar";
 
@@ -8,6 +9,8 @@ export { RECORD_ENV } from "../domain/changeRecord";
 import { RECORD_ENV } from "../domain/changeRecord";
 
 export interface ChangeRecordArgs {
+  /** Writes the record: a local command, or the target's own runner. */
+  platform: Platform;
   change: ChangeRecordConfig;
   environment: string;
   /** What the stack had deployed before this update (its own last outputs); undefined on a new stack. */
@@ -23,14 +26,15 @@ export interface ChangeRecordArgs {
  * prints the record into the update log.
  */
 export class ChangeRecord extends pulumi.ComponentResource {
-  readonly record: command.local.Command;
+  readonly record: pulumi.Resource;
 
   constructor(name: string, args: ChangeRecordArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aitb:deploy:ChangeRecord", name, {}, opts);
     const change = JSON.stringify(args.change);
-    this.record = new command.local.Command(
-      `${name}-entry`,
+    this.record = localCommand(
+      args.platform,
       {
+        name: `${name}-entry`,
         create: `echo "aitb change record: $${RECORD_ENV.change}"`,
         environment: {
           [RECORD_ENV.change]: change,
@@ -44,7 +48,7 @@ export class ChangeRecord extends pulumi.ComponentResource {
         },
         triggers: [change, JSON.stringify(args.desired)],
       },
-      { parent: this },
+      this,
     );
     this.registerOutputs({ change: args.change });
   }

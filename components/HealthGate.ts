@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import { HEALTH_CHECK_SCRIPT, type HealthCheck } from "./health/checks";
+import { localCommand } from "./platform/localCommand";
+import type { Platform } from "./platform/types";
 
 export interface HealthGateArgs {
+  /** Runs the checks: a local command, or the target's own runner. */
+  platform: Platform;
   checks: pulumi.Input<HealthCheck[]>;
   timeoutSeconds: number;
   /** Changes whenever routing or pins change, so the gate runs again after every switch. */
@@ -16,13 +19,14 @@ export interface HealthGateArgs {
  * heartbeat is stale.
  */
 export class HealthGate extends pulumi.ComponentResource {
-  readonly gate: command.local.Command;
+  readonly gate: pulumi.Resource;
 
   constructor(name: string, args: HealthGateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aitb:deploy:HealthGate", name, {}, opts);
-    this.gate = new command.local.Command(
-      `${name}-checks`,
+    this.gate = localCommand(
+      args.platform,
       {
+        name: `${name}-checks`,
         interpreter: ["node", "-e"],
         create: HEALTH_CHECK_SCRIPT,
         environment: {
@@ -31,8 +35,9 @@ export class HealthGate extends pulumi.ComponentResource {
           AITB_ROLE: "health-gate",
         },
         triggers: [args.switchKey],
+        dependsOn: args.dependsOn,
       },
-      { parent: this, dependsOn: args.dependsOn },
+      this,
     );
     this.registerOutputs({});
   }

@@ -245,6 +245,37 @@ export const dockerSchema = z
   })
   .strict();
 
+const loopbackPort = z.number().int().min(1024).max(65535);
+const absolutePath = z.string().startsWith("/", "expected an absolute path");
+
+/** The loopback target: processes, nginx and PostgreSQL on this machine, no container engine. */
+export const loopbackSchema = z
+  .object({
+    /** Folder of the processes' pid and log files, the proxy and the database cluster; default ./.aitb/<stack>. */
+    stateDir: z.string().min(1).optional(),
+    /** The IPv4 loopback address everything listens on. */
+    host: z
+      .string()
+      .regex(
+        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/,
+        'expected an IPv4 loopback address such as "127.0.0.1"',
+      )
+      .default("127.0.0.1"),
+    /** Port of the public endpoint (nginx). */
+    proxyPort: loopbackPort.default(18080),
+    /** Port of PostgreSQL. */
+    postgresPort: loopbackPort.default(15432),
+    /** Ports of the color services are base + 10 per color + the service's index. */
+    servicePortBase: loopbackPort.max(65000).default(18100),
+    /** nginx; default: the first nginx on PATH, /usr/sbin or /usr/local/sbin. */
+    nginx: absolutePath.optional(),
+    /** Folder of initdb, pg_ctl, psql, createdb, pg_dump and pg_restore. */
+    postgresBin: absolutePath.default("/usr/lib/postgresql/15/bin"),
+    /** Seconds a service, nginx or PostgreSQL may take to come up healthy. */
+    startTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+  })
+  .strict();
+
 const ipv4Cidr = z
   .string()
   .regex(
@@ -332,7 +363,7 @@ export const releaseHistoryEntrySchema = z
 export const stackConfigSchema = z
   .object({
     environment: z.enum(["dev", "staging", "prod"]),
-    target: z.enum(["docker", "azure"]),
+    target: z.enum(["docker", "azure", "loopback"]),
     activeColor: colorSchema,
     slots: slotsSchema,
     releases: releaseCatalogSchema,
@@ -342,6 +373,7 @@ export const stackConfigSchema = z
     backups: backupsSchema.default(backupsSchema.parse({})),
     proxy: proxySchema.default(proxySchema.parse({})),
     docker: dockerSchema.default(dockerSchema.parse({})),
+    loopback: loopbackSchema.default(loopbackSchema.parse({})),
     azure: azureSchema.optional(),
     healthGate: healthGateSchema.default(healthGateSchema.parse({})),
     marketCalendar: marketCalendarSchema.optional(),
@@ -360,6 +392,7 @@ export type ChangeRecord = z.output<typeof changeSchema>;
 export type DatabaseConfig = z.output<typeof databaseSchema>;
 export type RestoreConfig = z.output<typeof restoreSchema>;
 export type BackupsConfig = z.output<typeof backupsSchema>;
+export type LoopbackConfig = z.output<typeof loopbackSchema>;
 export type ReleaseHistoryEntry = z.output<typeof releaseHistoryEntrySchema>;
 
 /** The config keys this project reads, without the namespace. */

@@ -68,6 +68,12 @@ function crossKeyIssues(config: ParsedStackConfig, now: Date): ConfigIssue[] {
       message: `"docker" is the dev target; ${config.environment} runs on "azure"`,
     });
   }
+  if (config.target === "loopback" && config.environment !== "dev") {
+    issues.push({
+      key: `${NAMESPACE}:target`,
+      message: `"loopback" (local processes, as on the loopback stack) is a dev target; ${config.environment} runs on "azure"`,
+    });
+  }
   if (config.target === "azure" && !config.azure) {
     issues.push({
       key: `${NAMESPACE}:azure`,

@@ -39,6 +39,8 @@ export function serviceAlias(service: ServiceName, color: Color): string {
 export interface NginxConfigOptions {
   routes: Route[];
   listenPort: number;
+  /** Address to listen on (loopback: 127.0.0.1); every address when absent. */
+  listenHost?: string;
   activeColor: Color;
   liveRelease: string;
   /** Where each route's service is reached; the Docker target uses the network alias. */
@@ -80,7 +82,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
   }
   lines.push(
     "server {",
-    `    listen ${options.listenPort};`,
+    `    listen ${options.listenHost ? `${options.listenHost}:` : ""}${options.listenPort};`,
     ...(options.resolver ? [`    resolver ${options.resolver} valid=10s;`] : []),
     // A switch reloads nginx, whose old workers close idle client keep-alive connections at once:
     // a client sending on one at that moment gets a reset. `aitb drill switch` measured 12 to 98

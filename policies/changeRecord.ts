@@ -7,7 +7,7 @@ import { changeSchema, type ChangeRecord } from "../config/schema";
 import { parseMarketCalendar, type MarketCalendar } from "../domain/calendar";
 import type { DeployedState } from "../domain/deployed";
 import { isColor } from "../domain/colors";
-import { COMMAND_TYPE, envOf, isUnknownValue, type ResourceView } from "./resources";
+import { envOf, isCommand, isUnknownValue, type ResourceView } from "./resources";
 
 export { RECORD_ENV } from "../domain/changeRecord";
 import { RECORD_ENV } from "../domain/changeRecord";
@@ -27,7 +27,7 @@ export type ChangeRecordLookup =
   { found: true; record: ChangeRecordView } | { found: false; problem?: string; urn?: string };
 
 export function isChangeRecord(resource: ResourceView): boolean {
-  if (resource.type !== COMMAND_TYPE) return false;
+  if (!isCommand(resource)) return false;
   const env = envOf(resource);
   return env.AITB_ROLE === "change-record" || RECORD_ENV.change in env;
 }

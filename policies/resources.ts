@@ -1,7 +1,8 @@
 /**
- * Recognising AITB resources on both targets, the way the engine and the offline plan hand them
+ * Recognising AITB resources on every target, the way the engine and the offline plan hand them
  * to a policy: Docker containers and volumes carry `labels: [{label, value}]`, Azure resources
- * carry `tags: {}`, commands carry `environment.AITB_ROLE`.
+ * carry `tags: {}`, the loopback target's dynamic resources carry `labels: {}`, commands (and the
+ * loopback steps, which take a command's inputs) carry `environment.AITB_ROLE`.
  */
 import { LABEL, ROLES, type Role } from "../domain/labels";
 
@@ -17,6 +18,13 @@ export const COMMAND_TYPE = "command:local:Command";
 export const AZURE_POSTGRES_SERVER = "azure-native:dbforpostgresql:Server";
 export const AZURE_CONTAINER_APP = "azure-native:app:ContainerApp";
 export const DOCKER_CONTAINER = "docker:index/container:Container";
+/** The loopback target's steps (components/platform/loopback/resources.ts): a command's inputs. */
+export const LOOPBACK_STEP = "pulumi-nodejs:dynamic/loopback:Step";
+
+/** A local command, or a loopback step standing in for one. */
+export function isCommand(resource: { type: string }): boolean {
+  return resource.type === COMMAND_TYPE || resource.type === LOOPBACK_STEP;
+}
 
 /**
  * During `pulumi preview` the engine's proxy throws on values it cannot know yet; recognisers
@@ -49,7 +57,7 @@ function stringEntries(value: unknown): [string, string][] {
 
 /** A command's environment (empty for anything else). */
 export function envOf(resource: ResourceView): Record<string, string> {
-  if (resource.type !== COMMAND_TYPE) return {};
+  if (!isCommand(resource)) return {};
   return Object.fromEntries(stringEntries(known(() => resource.props.environment)));
 }
 
@@ -64,6 +72,7 @@ export function markersOf(resource: ResourceView): Record<string, string> {
       if (typeof label === "string" && typeof value === "string") markers[label] = value;
     }
   }
+  if (isRecord(labels)) for (const [key, value] of stringEntries(labels)) markers[key] = value;
   for (const [key, value] of stringEntries(known(() => resource.props.tags))) markers[key] = value;
   const role = envOf(resource).AITB_ROLE;
   if (role) markers[LABEL.role] = role;

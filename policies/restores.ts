@@ -8,9 +8,9 @@ import { isColor, type Color } from "../domain/colors";
 import { LABEL, RESTORE_LABEL } from "../domain/labels";
 import {
   AZURE_POSTGRES_SERVER,
-  COMMAND_TYPE,
   envOf,
   hasRole,
+  isCommand,
   markersOf,
   pathProp,
   stringProp,
@@ -44,9 +44,7 @@ function isAzureRestore(resource: ResourceView): boolean {
 }
 
 export function isRestore(resource: ResourceView): boolean {
-  return (
-    (resource.type === COMMAND_TYPE && hasRole(resource, "restore")) || isAzureRestore(resource)
-  );
+  return (isCommand(resource) && hasRole(resource, "restore")) || isAzureRestore(resource);
 }
 
 function serverName(resource: ResourceView): string {
@@ -104,6 +102,6 @@ export function restoresOf<R extends ResourceView>(resources: readonly R[]): Res
   return resources
     .filter(isRestore)
     .map((resource) =>
-      resource.type === COMMAND_TYPE ? dockerRestore(resource) : azureRestore(resource, resources),
+      isCommand(resource) ? dockerRestore(resource) : azureRestore(resource, resources),
     );
 }

@@ -14,15 +14,17 @@ function imageOf(resource: PlannedResource): string | undefined {
 
 function labelsOf(resource: PlannedResource): Record<string, string> {
   const inputs = resource.inputs as {
-    labels?: { label: string; value: string }[];
+    labels?: { label: string; value: string }[] | Record<string, string>;
     tags?: Record<string, string>;
   };
   if (Array.isArray(inputs.labels))
     return Object.fromEntries(inputs.labels.map((l) => [l.label, l.value]));
+  // The loopback target's dynamic resources carry their labels as a map.
+  if (inputs.labels) return inputs.labels;
   return inputs.tags ?? {};
 }
 
-describe.each(STACKS)("the %s stack", (stack) => {
+describe.each([...STACKS, "loopback"])("the %s stack", (stack) => {
   let plan: Plan;
   beforeAll(async () => {
     plan = await planOf(stack);
@@ -45,6 +47,17 @@ describe.each(STACKS)("the %s stack", (stack) => {
         const labels = labelsOf(resource as PlannedResource);
         expect(labels["aitb-release"]).toBe(pin);
         const pinned = releases[pin].services[service];
+        if (plan.target === "loopback") {
+          // No images on loopback: the compiled reference service runs as the pinned release.
+          const inputs = (resource as PlannedResource).inputs as {
+            program: string;
+            env: Record<string, string>;
+          };
+          expect(pinned.image).toBeUndefined();
+          expect(inputs.program).toMatch(/\/dist\/reference-service\/server\.js$/);
+          expect(inputs.env).toMatchObject({ AITB_RELEASE: pin, AITB_COLOR: color });
+          continue;
+        }
         const image = imageOf(resource as PlannedResource);
         if (pinned.image) {
           expect(image).toBe(pinned.digest ? `${pinned.image}@${pinned.digest}` : pinned.image);

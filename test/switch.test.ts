@@ -7,13 +7,14 @@ function roleOf(plan: Plan, urn: string): string {
   const resource = plan.resources.find((r) => r.urn === urn);
   if (!resource) return "missing";
   const inputs = resource.inputs as {
-    labels?: { label: string; value: string }[];
+    labels?: { label: string; value: string }[] | Record<string, string>;
     tags?: Record<string, string>;
     environment?: Record<string, string>;
   };
+  // Docker labels are a list, the loopback target's a map, Azure has tags.
   const labels = Array.isArray(inputs.labels)
     ? Object.fromEntries(inputs.labels.map((l) => [l.label, l.value]))
-    : (inputs.tags ?? {});
+    : (inputs.labels ?? inputs.tags ?? {});
   if (labels["aitb-service"] === "bot") return "bot";
   return labels["aitb-role"] ?? inputs.environment?.AITB_ROLE ?? resource.name;
 }
@@ -61,6 +62,38 @@ describe("switching the active color on the dev stack", () => {
     expect(mode(before, before.activeColor)).toBe("AITB_TRADING_MODE=live");
     expect(mode(after, before.activeColor)).toBe("AITB_TRADING_MODE=paper");
     expect(mode(after, after.activeColor)).toBe("AITB_TRADING_MODE=live");
+  });
+});
+
+describe("switching the active color on the loopback stack", () => {
+  let before: Plan;
+  let after: Plan;
+  beforeAll(async () => {
+    before = await planOf("loopback");
+    after = await planOf("loopback", flipped(stackSource("loopback")));
+  });
+
+  it("changes only the router, the two bots, the snapshot, the health gate and the change record", () => {
+    const changed = changedUrns(before, after);
+    const roles = changed.map((urn) => roleOf(after, urn)).sort();
+    expect(roles).toEqual(["backup", "bot", "bot", "change-record", "health-gate", "router"]);
+    expect(changed.find((urn) => urn.endsWith("::pre-switch-snapshot"))).toBeDefined();
+    expect(before.resources.map((r) => r.urn).sort()).toEqual(
+      after.resources.map((r) => r.urn).sort(),
+    );
+  });
+
+  it("moves the live trading mode to the new active color's bot, on the same process slot", () => {
+    const bot = (plan: Plan, color: string) =>
+      plan.resources.find((r) => r.name === `bot-${color}`)?.inputs as {
+        env: Record<string, string>;
+        port: number;
+      };
+    expect(bot(before, before.activeColor).env.AITB_TRADING_MODE).toBe("live");
+    expect(bot(after, before.activeColor).env.AITB_TRADING_MODE).toBe("paper");
+    expect(bot(after, after.activeColor).env.AITB_TRADING_MODE).toBe("live");
+    // The port (what would need a new process) stays: the switch restarts the bot in place.
+    expect(bot(after, after.activeColor).port).toBe(bot(before, after.activeColor).port);
   });
 });
 

@@ -68,6 +68,17 @@ export interface RestoreRequest {
   incident: string;
 }
 
+/** A step run where `pulumi up` runs, as a component declares it (the health gate, the change record). */
+export interface LocalCommandRequest {
+  name: string;
+  /** The script; run by `sh -c` unless an interpreter is given. */
+  create: string;
+  interpreter?: string[];
+  environment: Record<string, pulumi.Input<string>>;
+  triggers: pulumi.Input<unknown>[];
+  dependsOn?: pulumi.Resource[];
+}
+
 export interface RestoreHandle {
   identity: string;
   url: pulumi.Output<string>;
@@ -80,7 +91,7 @@ export interface RestoreHandle {
  * resources parented to the component that asks (`parent`), so the URNs read as a tree.
  */
 export interface Platform {
-  readonly target: "docker" | "azure";
+  readonly target: "docker" | "azure" | "loopback";
   /** Shared ground both colors stand on (network, images, resource group, environment). */
   foundation(spec: DeploymentSpec, parent: pulumi.Resource): void;
   database(parent: pulumi.Resource): DatabaseHandle;
@@ -96,4 +107,9 @@ export interface Platform {
     services: Record<Color, ServiceHandle[]>,
     publicEndpoint: pulumi.Output<string>,
   ): pulumi.Output<HealthCheck[]>;
+  /**
+   * Runs a component's step on a target without @pulumi/command's provider (loopback). Targets
+   * without it get a `command:local:Command` (components/platform/localCommand.ts).
+   */
+  localCommand?(request: LocalCommandRequest, parent: pulumi.Resource): pulumi.Resource;
 }

@@ -1,0 +1,429 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { COLORS, type Color } from "../../../domain/colors";
+import { SERVICE_NAMES, type ServiceName } from "../../../domain/services";
+import type { DeploymentSpec } from "../../../domain/deployment";
+import type { LoopbackConfig, Release } from "../../../config/schema";
+import { ConfigError } from "../../../config/errors";
+import { renderNginxConfig, type Route } from "../../../domain/routing";
+import { LABEL, type Role } from "../../../domain/labels";
+import type { HealthCheck } from "../../health/checks";
+import { gateChecks } from "../../health/gateChecks";
+import type {
+  BackupHandle,
+  DatabaseHandle,
+  LocalCommandRequest,
+  Platform,
+  PlatformContext,
+  RestoreHandle,
+  RestoreRequest,
+  RouterHandle,
+  RouterRequest,
+  ServiceHandle,
+  ServiceRequest,
+  SnapshotRequest,
+} from "../types";
+import { projectRoot } from "../projectRoot";
+import { forensicDumpStep, pgRestoreStep, preSwitchDumpStep } from "../docker/scripts";
+import { loopbackConfigIssues, servicePort } from "./configChecks";
+import {
+  LoopbackProviders,
+  LoopbackProxy,
+  LoopbackService,
+  LoopbackStep,
+  PostgresCluster,
+  PostgresServer,
+} from "./resources";
+
+/** Where a program is looked for when aitb:loopback.nginx is not set. */
+const NGINX_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/usr/bin"];
+
+function findNginx(): string {
+  const dirs = [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), ...NGINX_DIRS];
+  const found = dirs
+    .map((dir) => path.join(dir, "nginx"))
+    .find((file) => {
+      try {
+        fs.accessSync(file, fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  // Not found: the proxy's create names the key to set.
+  return found ?? "/usr/sbin/nginx";
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'"'"'`)}'`;
+}
+
+/**
+ * The site nginx serves on loopback: the TrafficRouter's routes to the active color's processes.
+ * The one place this target renders a site, so a typed site model can replace it here alone.
+ */
+export function loopbackSite(options: {
+  routes: Route[];
+  activeColor: Color;
+  liveRelease: string;
+  host: string;
+  port: number;
+  upstreamPort: (route: Route) => number;
+}): string {
+  return renderNginxConfig({
+    routes: options.routes,
+    listenHost: options.host,
+    listenPort: options.port,
+    activeColor: options.activeColor,
+    liveRelease: options.liveRelease,
+    upstreamOf: (route) => ({ host: options.host, port: options.upstreamPort(route) }),
+  });
+}
+
+/**
+ * The loopback target: no container engine and no cloud. The services of both colors run as
+ * supervised Node processes on 127.0.0.1, a real nginx serves the router's site, PostgreSQL runs
+ * from a cluster folder; everything lives under the stack's state folder (default
+ * ./.aitb/<stack>), and every piece is a Pulumi dynamic resource of this program.
+ */
+export class LoopbackPlatform implements Platform {
+  readonly target = "loopback" as const;
+  private readonly settings: LoopbackConfig;
+  private readonly stateDir: string;
+  private readonly backupRoot: string;
+  private readonly providers: LoopbackProviders;
+  private readonly node: string;
+  private readonly program: string;
+  private readonly supervisor: string;
+  private readonly nginx: string;
+  private readonly socketDir: string;
+  private server?: PostgresServer;
+
+  constructor(private readonly context: PlatformContext) {
+    const issues = loopbackConfigIssues(context.config);
+    if (issues.length > 0) throw new ConfigError(issues);
+    this.settings = context.config.loopback;
+    const root = projectRoot();
+    this.stateDir = path.resolve(root, this.settings.stateDir ?? path.join(".aitb", context.stack));
+    this.backupRoot = path.resolve(root, context.config.backups.root);
+    const dist = path.join(root, "dist");
+    this.providers = new LoopbackProviders(
+      path.join(dist, "components", "platform", "loopback", "runtime"),
+    );
+    this.node = process.execPath;
+    this.program = path.join(dist, "reference-service", "server.js");
+    this.supervisor = path.join(this.providers.runtimeDir, "supervisor.js");
+    this.nginx = this.settings.nginx ?? findNginx();
+    this.socketDir = path.join(this.stateDir, "postgres", "socket");
+  }
+
+  private labels(role: Role, extra: Record<string, string> = {}): Record<string, string> {
+    return { [LABEL.role]: role, [LABEL.stack]: this.context.stack, ...extra };
+  }
+
+  private get host(): string {
+    return this.settings.host;
+  }
+
+  private portOf(color: Color, service: ServiceName): number {
+    return servicePort(
+      this.settings.servicePortBase,
+      COLORS.indexOf(color),
+      SERVICE_NAMES.indexOf(service),
+    );
+  }
+
+  /** Nothing is shared beyond the state folder, which each resource creates as it needs. */
+  foundation(): void {}
+
+  database(parent: pulumi.Resource): DatabaseHandle {
+    const db = this.context.config.database;
+    const password = this.context.secrets.dbPassword;
+    const cluster = new PostgresCluster(
+      this.providers,
+      "postgres-data",
+      {
+        dataDir: path.join(this.stateDir, "postgres", "data"),
+        bin: this.settings.postgresBin,
+        user: db.user,
+        password,
+        labels: this.labels("database-volume"),
+      },
+      { parent, protect: true, retainOnDelete: true },
+    );
+    this.server = new PostgresServer(
+      this.providers,
+      "postgres",
+      {
+        dataDir: cluster.dataDir,
+        bin: this.settings.postgresBin,
+        host: this.host,
+        port: this.settings.postgresPort,
+        socketDir: this.socketDir,
+        logFile: path.join(this.stateDir, "postgres", "postgres.log"),
+        user: db.user,
+        password,
+        database: db.name,
+        startTimeoutSeconds: this.settings.startTimeoutSeconds,
+        labels: this.labels("database"),
+      },
+      // Only a process (the data is the cluster folder), yet protected and retained like the
+      // Docker target's PostgreSQL container while the protect-data policy asks it of every
+      // resource with the database role (policies/protectData.ts).
+      { parent, dependsOn: [cluster], protect: true, retainOnDelete: true },
+    );
+    return {
+      identity: `postgres@${this.host}:${this.settings.postgresPort}/${db.name}`,
+      url: this.urlFor(db.name),
+      resources: [cluster, this.server],
+    };
+  }
+
+  private urlFor(database: string): pulumi.Output<string> {
+    const db = this.context.config.database;
+    const { host } = this;
+    const port = this.settings.postgresPort;
+    return pulumi.secret(
+      this.context.secrets.dbPassword.apply(
+        (password) =>
+          `postgres://${encodeURIComponent(db.user)}:${encodeURIComponent(password)}@${host}:${port}/${database}`,
+      ),
+    );
+  }
+
+  /** libpq's environment for the backup and restore steps: the Unix socket in the state folder. */
+  private databaseEnvironment(): Record<string, string> {
+    return {
+      PGHOST: this.socketDir,
+      PGPORT: String(this.settings.postgresPort),
+      PGUSER: this.context.config.database.user,
+      PGCONNECT_TIMEOUT: "10",
+    };
+  }
+
+  private databaseSecrets(): pulumi.Output<Record<string, string>> {
+    return pulumi.secret(
+      this.context.secrets.dbPassword.apply((password): Record<string, string> => ({
+        PGPASSWORD: password,
+      })),
+    );
+  }
+
+  service(request: ServiceRequest, parent: pulumi.Resource): ServiceHandle {
+    const { spec } = request;
+    const port = this.portOf(spec.color, spec.service);
+    const healthUrl = `http://${this.host}:${port}${spec.settings.healthPath}`;
+    const service = new LoopbackService(
+      this.providers,
+      `${spec.service}-${spec.color}`,
+      {
+        name: `${spec.color}-${spec.service}`,
+        stateDir: this.stateDir,
+        host: this.host,
+        port,
+        node: this.node,
+        supervisor: this.supervisor,
+        program: this.program,
+        env: { ...spec.env, PORT: String(port), AITB_HOST: this.host },
+        secretEnv: pulumi.secret(pulumi.all(request.secretEnv)),
+        files: spec.files,
+        healthUrl,
+        expect: {
+          service: spec.service,
+          color: spec.color,
+          release: spec.release,
+          ...(spec.tradingMode ? { tradingMode: spec.tradingMode } : {}),
+        },
+        startTimeoutSeconds: this.settings.startTimeoutSeconds,
+        labels: this.labels("service", {
+          [LABEL.color]: spec.color,
+          [LABEL.service]: spec.service,
+          [LABEL.release]: spec.release,
+          ...(spec.tradingMode ? { [LABEL.tradingMode]: spec.tradingMode } : {}),
+        }),
+      },
+      { parent, dependsOn: request.dependsOn },
+    );
+    return { resource: service, healthUrl: pulumi.output(healthUrl) };
+  }
+
+  router(request: RouterRequest, parent: pulumi.Resource): RouterHandle {
+    const { spec } = request;
+    const active = spec.colors[spec.activeColor];
+    const port = this.settings.proxyPort;
+    const site = loopbackSite({
+      routes: request.routes,
+      activeColor: spec.activeColor,
+      liveRelease: active.release,
+      host: this.host,
+      port,
+      upstreamPort: (route) => this.portOf(route.color, route.service),
+    });
+    const proxy = new LoopbackProxy(
+      this.providers,
+      "proxy",
+      {
+        prefix: this.proxyPrefix,
+        nginx: this.nginx,
+        host: this.host,
+        port,
+        site,
+        serves: { color: spec.activeColor, release: active.release },
+        startTimeoutSeconds: this.settings.startTimeoutSeconds,
+        labels: this.labels("router"),
+      },
+      { parent, dependsOn: request.dependsOn },
+    );
+    return {
+      publicEndpoint: pulumi.output(`http://${this.host}:${port}`),
+      resources: [proxy],
+    };
+  }
+
+  private get proxyPrefix(): string {
+    return path.join(this.stateDir, "proxy");
+  }
+
+  snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle {
+    const db = this.context.config.database;
+    // Filed under the release live before this update (the stack's deployed state), as on the
+    // Docker target; empty on a new stack: nothing to snapshot yet.
+    const liveRelease = pulumi.output(request.liveRelease).apply((release) => release ?? "");
+    const script = [
+      "set -eu",
+      'release="${AITB_LIVE_RELEASE:-}"',
+      'if [ -z "$release" ]; then echo "no release is live yet; nothing to snapshot"; exit 0; fi',
+      'case "$release" in',
+      '  *[!0-9A-Za-z._-]*) echo "AITB_LIVE_RELEASE=$release is not a release pin" >&2; exit 1;;',
+      "esac",
+      "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+      preSwitchDumpStep({ user: db.user, database: db.name, backupDir: this.backupRoot }),
+      'echo "snapshot of $release taken before the switch: pre-switch-$stamp.dump"',
+    ].join("\n");
+    const snapshot = new LoopbackStep(
+      this.providers,
+      "pre-switch-snapshot",
+      {
+        create: script,
+        environment: pulumi.output({
+          AITB_ROLE: "backup",
+          AITB_LIVE_RELEASE: liveRelease,
+          ...this.databaseEnvironment(),
+        }),
+        secretEnvironment: this.databaseSecrets(),
+        path: [this.settings.postgresBin],
+        triggers: [request.switchKey],
+        labels: this.labels("backup"),
+      },
+      { parent, dependsOn: request.database.resources },
+    );
+    return {
+      location: pulumi.output(`${this.backupRoot}/<release>/pre-switch-<UTC time>.dump`),
+      resources: [snapshot],
+    };
+  }
+
+  configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle {
+    const folder = path.join(this.backupRoot, release);
+    const content = `${JSON.stringify(configuration, null, 2)}\n`;
+    const backup = new LoopbackStep(
+      this.providers,
+      `config-backup-${release}`,
+      {
+        create: `mkdir -p ${shellQuote(folder)} && cat > ${shellQuote(path.join(folder, "config.json"))}`,
+        stdin: content,
+        environment: { AITB_ROLE: "backup" },
+        triggers: [content],
+        labels: this.labels("backup", { [LABEL.release]: release }),
+      },
+      { parent },
+    );
+    return { location: pulumi.output(path.join(folder, "config.json")), resources: [backup] };
+  }
+
+  restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle {
+    const db = this.context.config.database;
+    const target = request.point.target.replace(/-/g, "_");
+    const dependsOn = this.server ? [this.server] : [];
+    const forensic = new LoopbackStep(
+      this.providers,
+      "forensic-copy",
+      {
+        create: `set -eu\n${forensicDumpStep({ user: db.user, database: db.name, label: target, backupDir: this.backupRoot })}\necho "forensic copy of ${db.name} taken"`,
+        environment: {
+          AITB_ROLE: "forensic-copy",
+          AITB_INCIDENT: request.incident,
+          ...this.databaseEnvironment(),
+        },
+        secretEnvironment: this.databaseSecrets(),
+        path: [this.settings.postgresBin],
+        triggers: [target, request.incident],
+        labels: this.labels("forensic-copy"),
+      },
+      { parent, dependsOn },
+    );
+    const restore = new LoopbackStep(
+      this.providers,
+      "restore",
+      {
+        create: pgRestoreStep({
+          user: db.user,
+          target,
+          backupDir: this.backupRoot,
+          release: request.point.release,
+          notAfter: request.point.instant?.toISOString(),
+        }),
+        environment: {
+          AITB_ROLE: "restore",
+          AITB_RESTORE_COLOR: request.color,
+          AITB_RESTORE_REASON: request.reason,
+          AITB_INCIDENT: request.incident,
+          AITB_RESTORE_TARGET: target,
+          AITB_LIVE_DATABASE: db.name,
+          AITB_RESTORE_POINT: request.point.instant?.toISOString() ?? "",
+          AITB_RESTORE_RELEASE: request.point.release ?? "",
+          AITB_BACKUP_RETENTION_DAYS: String(db.backupRetentionDays),
+          ...this.databaseEnvironment(),
+        },
+        secretEnvironment: this.databaseSecrets(),
+        path: [this.settings.postgresBin],
+        triggers: [target],
+        labels: this.labels("restore", { [LABEL.color]: request.color }),
+      },
+      { parent, dependsOn: [forensic], retainOnDelete: true },
+    );
+    return {
+      identity: `postgres@${this.host}:${this.settings.postgresPort}/${target}`,
+      url: this.urlFor(target),
+      forensicCopy: forensic,
+      resources: [forensic, restore],
+    };
+  }
+
+  healthChecks(
+    spec: DeploymentSpec,
+    services: Record<Color, ServiceHandle[]>,
+    publicEndpoint: pulumi.Output<string>,
+  ): pulumi.Output<HealthCheck[]> {
+    const heartbeat = this.context.config.healthGate.heartbeatMaxAgeSeconds;
+    return gateChecks(spec, services, publicEndpoint, heartbeat);
+  }
+
+  /** The health gate and the change record: @pulumi/command has no provider to run them here. */
+  localCommand(request: LocalCommandRequest, parent: pulumi.Resource): pulumi.Resource {
+    const role = request.environment.AITB_ROLE;
+    return new LoopbackStep(
+      this.providers,
+      request.name,
+      {
+        create: request.create,
+        ...(request.interpreter ? { interpreter: request.interpreter } : {}),
+        environment: pulumi.output(request.environment),
+        triggers: pulumi.output(request.triggers),
+        labels: typeof role === "string" ? this.labels(role as Role) : {},
+      },
+      { parent, dependsOn: request.dependsOn },
+    );
+  }
+}
