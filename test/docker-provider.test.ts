@@ -64,12 +64,21 @@ beforeAll(async () => {
     { ...placeholders, ...source.flat },
     SECRET_KEYS.map((key) => `${source.project}:${key}`),
   );
+  // A failing program is reported by the test, not thrown inside the SDK's stack (which would
+  // end the whole jest process).
+  let failure: unknown;
   await pulumi.runtime.runInPulumiStack(async () => {
     const { aitbProgram } =
       require("../components/program") as typeof import("../components/program");
-    return aitbProgram({ now: NOW });
+    try {
+      return await aitbProgram({ now: NOW });
+    } catch (error) {
+      failure = error;
+      return {};
+    }
   });
   await (sdkSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  if (failure) throw failure;
 });
 
 afterAll(() => {
