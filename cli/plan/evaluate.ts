@@ -15,6 +15,11 @@ export interface PlannedResource {
   protect: boolean;
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
+  /**
+   * Property paths of the replaceOnChanges option (the program's, and any the provider SDK adds,
+   * such as a Command's `triggers[*]`). Absent when the option is not set.
+   */
+  replaceOnChanges?: string[];
   dependsOn: string[];
   /** Inputs as registered; secret values are replaced by SECRET_MASK. */
   inputs: Record<string, unknown>;
@@ -239,6 +244,9 @@ async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
         protect: entry.opts.protect === true,
         retainOnDelete: entry.opts.retainOnDelete === true,
         deleteBeforeReplace: entry.opts.deleteBeforeReplace === true,
+        ...(entry.opts.replaceOnChanges?.length
+          ? { replaceOnChanges: [...entry.opts.replaceOnChanges] }
+          : {}),
         dependsOn: [...new Set(dependsOn)].sort(),
         inputs: maskPaths(inputs, secretPaths),
         secretPaths,

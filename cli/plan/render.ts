@@ -21,6 +21,9 @@ function flags(resource: PlannedResource): string {
     resource.protect ? "protect" : "",
     resource.retainOnDelete ? "retain" : "",
     resource.deleteBeforeReplace ? "delete-before-replace" : "",
+    resource.replaceOnChanges?.length
+      ? `replace-on-changes: ${resource.replaceOnChanges.join(", ")}`
+      : "",
   ].filter(Boolean);
   return marks.length ? `  [${marks.join(", ")}]` : "";
 }

@@ -71,6 +71,10 @@ export interface BlastRadius {
   backups: string[];
   /** Changed resources that belong to no service, router or database (health gate, change record). */
   other: string[];
+  /** Resources replaced (deleted and created) rather than updated, and the inputs that force it. */
+  replacements: { name: string; forcedBy: string[]; deleteFirst: boolean }[];
+  /** Updated resources whose type the replacement table does not know: each may be a replace. */
+  unknown: { name: string; type: string }[];
 }
 
 function resourceOf(change: ResourceChange): PlannedResource {
@@ -83,8 +87,19 @@ export function blastRadius(base: Plan, desired: Plan, diff: GraphDiff): BlastRa
   const database: string[] = [];
   const backups: string[] = [];
   const other: string[] = [];
+  const replacements: BlastRadius["replacements"] = [];
+  const unknown: BlastRadius["unknown"] = [];
   let routing = false;
   for (const change of diff.changes) {
+    if (change.op === "replace") {
+      replacements.push({
+        name: change.name,
+        forcedBy: (change.forcedBy ?? []).map((cause) => cause.property),
+        deleteFirst: change.deleteFirst === true,
+      });
+    } else if (change.replacementUnknown) {
+      unknown.push({ name: change.name, type: change.type });
+    }
     const identity = identify(resourceOf(change));
     if (identity.service && identity.color && (!identity.role || identity.role === "service")) {
       services[identity.color].add(identity.service);
@@ -116,5 +131,7 @@ export function blastRadius(base: Plan, desired: Plan, diff: GraphDiff): BlastRa
     database: { changes: database.length > 0, resources: database },
     backups,
     other,
+    replacements,
+    unknown,
   };
 }

@@ -6,7 +6,7 @@ import { describeValueChange } from "./valueDiff";
 import { cell, verdictMarkdown, verdictText } from "./verdicts";
 import { isoInstant } from "./time";
 
-const OP_MARK = { create: "+", update: "~", delete: "-" } as const;
+const OP_MARK = { create: "+", update: "~", replace: "+-", delete: "-" } as const;
 
 function shortType(type: string): string {
   return type
@@ -22,10 +22,38 @@ function deleteNote(change: ResourceChange): string {
   return "";
 }
 
+/** How a replacement happens: Pulumi creates the new resource first unless told to delete first. */
+function replaceNote(change: ResourceChange): string {
+  if (change.op !== "replace") return "";
+  return change.deleteFirst
+    ? "  (delete, then create: absent in between)"
+    : "  (create the new one, then delete the old)";
+}
+
+function forcedByText(change: ResourceChange): string {
+  return (change.forcedBy ?? [])
+    .map(
+      (cause) =>
+        `${cause.property} (${cause.by === "provider" ? "provider" : "replaceOnChanges option"})`,
+    )
+    .join(", ");
+}
+
+function opWord(change: ResourceChange): string {
+  return change.replacementUnknown ? "update?" : change.op;
+}
+
 function changeLines(change: ResourceChange): string[] {
-  const head = `${OP_MARK[change.op]} ${change.op} ${change.name}  ${shortType(change.type)}${deleteNote(change)}`;
-  if (change.op !== "update") return [head];
-  return [head, ...change.values.flatMap(describeValueChange).map((line) => `    ${line}`)];
+  const mark = change.op === "replace" && change.deleteFirst ? "-+" : OP_MARK[change.op];
+  const head = `${mark} ${opWord(change)} ${change.name}  ${shortType(change.type)}${deleteNote(change)}${replaceNote(change)}`;
+  if (change.op !== "update" && change.op !== "replace") return [head];
+  const why =
+    change.op === "replace"
+      ? [`    forced by: ${forcedByText(change)}`]
+      : change.replacementUnknown
+        ? [`    ${change.replacementUnknown}`]
+        : [];
+  return [head, ...why, ...change.values.flatMap(describeValueChange).map((line) => `    ${line}`)];
 }
 
 function headline(change: StackChange): string {
@@ -68,12 +96,27 @@ export function blastLines(blast: BlastRadius): string[] {
   );
   if (blast.backups.length > 0) lines.push(`backups taken or updated: ${blast.backups.join(", ")}`);
   if (blast.other.length > 0) lines.push(`also: ${blast.other.join(", ")}`);
+  const replaced = (deleteFirst: boolean) =>
+    blast.replacements
+      .filter((r) => r.deleteFirst === deleteFirst)
+      .map((r) => `${r.name} [${r.forcedBy.join(", ")}]`);
+  const gap = replaced(true);
+  if (gap.length > 0) {
+    lines.push(`replaced, delete then create (absent in between): ${gap.join(", ")}`);
+  }
+  const overlap = replaced(false);
+  if (overlap.length > 0) lines.push(`replaced, new one first: ${overlap.join(", ")}`);
+  if (blast.unknown.length > 0) {
+    lines.push(
+      `update? (replacement unknown, type not in the replacement table): ${blast.unknown.map((u) => `${u.name} (${u.type})`).join(", ")}`,
+    );
+  }
   return lines;
 }
 
 function summaryLine(change: StackChange): string {
   const s = change.diff.summary;
-  return `Summary: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.same} unchanged`;
+  return `Summary: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ${s.same} unchanged`;
 }
 
 export function renderDiffText(change: StackChange): string {
@@ -113,9 +156,9 @@ export function renderDiffMarkdown(change: StackChange): string {
     "",
     `Base \`${cell(change.base.origin)}\`, config \`${cell(change.desired.origin)}\`.`,
     "",
-    "| create | update | delete | unchanged |",
-    "|---:|---:|---:|---:|",
-    `| ${s.create} | ${s.update} | ${s.delete} | ${s.same} |`,
+    "| create | update | replace | delete | unchanged |",
+    "|---:|---:|---:|---:|---:|",
+    `| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.same} |`,
     "",
     "**Blast radius**",
     "",
@@ -154,7 +197,11 @@ export function diffJson(change: StackChange): Record<string, unknown> {
       name: c.name,
       op: c.op,
       keys: c.keys,
-      ...(c.op === "update" ? { values: c.values } : {}),
+      ...(c.op === "replace"
+        ? { forcedBy: c.forcedBy ?? [], deleteBeforeReplace: c.deleteFirst === true }
+        : {}),
+      ...(c.replacementUnknown ? { replacementUnknown: c.replacementUnknown } : {}),
+      ...(c.op === "update" || c.op === "replace" ? { values: c.values } : {}),
     })),
     summary: change.diff.summary,
     blastRadius: change.blast,

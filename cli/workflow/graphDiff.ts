@@ -1,6 +1,14 @@
 import type { PlannedResource } from "../plan/evaluate";
+import { changesAt, replacementEntry } from "../plan/replacements";
 
-export type ChangeOp = "create" | "update" | "delete";
+export type ChangeOp = "create" | "update" | "replace" | "delete";
+
+/** A changed input that makes the change a replacement, and the rule that says so. */
+export interface ReplaceCause {
+  property: string;
+  /** The resource's replaceOnChanges option, or the provider (cli/plan/replacements.json). */
+  by: "replaceOnChanges" | "provider";
+}
 
 /** One changed value inside a resource's inputs (or options), at a dotted path. */
 export interface ValueChange {
@@ -18,13 +26,19 @@ export interface ResourceChange {
   keys: string[];
   /** Leaf values that change, secrets already masked by the plan. */
   values: ValueChange[];
+  /** For a replace: the changed inputs that force it. */
+  forcedBy?: ReplaceCause[];
+  /** For a replace: the old resource is deleted before the new one exists (a gap), not after. */
+  deleteFirst?: boolean;
+  /** For an update of a type the replacement table does not know: it may be a replace. */
+  replacementUnknown?: string;
   before?: PlannedResource;
   after?: PlannedResource;
 }
 
 export interface GraphDiff {
   changes: ResourceChange[];
-  summary: { create: number; update: number; delete: number; same: number };
+  summary: { create: number; update: number; replace: number; delete: number; same: number };
 }
 
 const OPTION_KEYS = ["protect", "retainOnDelete", "deleteBeforeReplace"] as const;
@@ -91,8 +105,50 @@ function topKey(path: string): string {
 }
 
 /**
+ * Whether a change of inputs is an update in place or a replacement: the resource's
+ * replaceOnChanges option, then the provider's own rule for its type (the replacement table).
+ * The engine judges with the new registration's options, so the desired side's are used.
+ */
+export function classifyUpdate(
+  before: PlannedResource,
+  after: PlannedResource,
+): Pick<ResourceChange, "op" | "forcedBy" | "deleteFirst" | "replacementUnknown"> {
+  if (!after.custom) return { op: "update" };
+  const forcedBy: ReplaceCause[] = [];
+  for (const path of after.replaceOnChanges ?? []) {
+    if (changesAt(before.inputs, after.inputs, path)) {
+      forcedBy.push({ property: path, by: "replaceOnChanges" });
+    }
+  }
+  const entry = replacementEntry(after.type);
+  const top = (path: string) => path.split(/[.[]/)[0];
+  for (const property of entry?.replaceOn ?? []) {
+    if (forcedBy.some((cause) => top(cause.property) === top(property))) continue;
+    if (changesAt(before.inputs, after.inputs, property)) {
+      forcedBy.push({ property, by: "provider" });
+    }
+  }
+  if (forcedBy.length > 0) {
+    return {
+      op: "replace",
+      forcedBy,
+      deleteFirst: after.deleteBeforeReplace || entry?.deleteBeforeReplace === true,
+    };
+  }
+  if (entry?.unknown) return { op: "update", replacementUnknown: entry.unknown };
+  if (!entry) {
+    return {
+      op: "update",
+      replacementUnknown: `replacement unknown: type ${after.type} is not in the replacement table`,
+    };
+  }
+  return { op: "update" };
+}
+
+/**
  * The desired-state difference between two plans of one stack, resource by resource (matched by
- * URN): what `pulumi preview` would show as create, update or delete, judged on inputs alone.
+ * URN): what `pulumi preview` would show as create, update, replace or delete, judged on inputs
+ * alone.
  */
 export function diffResources(base: PlannedResource[], desired: PlannedResource[]): GraphDiff {
   const before = new Map(base.map((resource) => [resource.urn, resource]));
@@ -122,7 +178,7 @@ export function diffResources(base: PlannedResource[], desired: PlannedResource[
       urn: resource.urn,
       type: resource.type,
       name: resource.name,
-      op: "update",
+      ...classifyUpdate(old, resource),
       keys: [...new Set(values.map((value) => topKey(value.path)))],
       values,
       before: old,
@@ -147,6 +203,7 @@ export function diffResources(base: PlannedResource[], desired: PlannedResource[
     summary: {
       create: count("create"),
       update: count("update"),
+      replace: count("replace"),
       delete: count("delete"),
       same: unchanged,
     },

@@ -103,12 +103,13 @@ export function renderRollbackReport(options: RollbackReportOptions): string {
     "Desired-state change (offline plan, base = the stack file before this edit):",
   );
   for (const resource of change.diff.changes) {
-    const keys = resource.op === "update" ? `: ${resource.keys.join(", ")}` : "";
+    const keys =
+      resource.op === "update" || resource.op === "replace" ? `: ${resource.keys.join(", ")}` : "";
     lines.push(`  ${resource.op} ${resource.name}${keys}`);
   }
   const s = change.diff.summary;
   lines.push(
-    `  ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.same} unchanged (values: aitb diff --stack ${change.desired.stack} --base HEAD)`,
+    `  ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ${s.same} unchanged (values: aitb diff --stack ${change.desired.stack} --base HEAD)`,
     "Blast radius:",
     ...blastLines(change.blast).map((line) => `  ${line}`),
     ...verdictText(change.verdict, change.now, change.baseVerdict),

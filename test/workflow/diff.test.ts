@@ -26,12 +26,22 @@ function proposed(
 }
 
 interface DiffJson {
-  changes: { urn: string; type: string; name: string; op: string; keys: string[] }[];
-  summary: { create: number; update: number; delete: number; same: number };
+  changes: {
+    urn: string;
+    type: string;
+    name: string;
+    op: string;
+    keys: string[];
+    forcedBy?: { property: string; by: string }[];
+    deleteBeforeReplace?: boolean;
+  }[];
+  summary: { create: number; update: number; replace: number; delete: number; same: number };
   blastRadius: {
     services: Record<string, string[]>;
     routing: boolean;
     database: { changes: boolean };
+    replacements: { name: string; forcedBy: string[]; deleteFirst: boolean }[];
+    unknown: { name: string; type: string }[];
   };
   policies: { violations: unknown[]; mandatory: number };
 }
@@ -41,6 +51,15 @@ async function diff(flags: Partial<DiffFlags> & { stack: string; base: string })
   const code = await runDiff({ format: "json", now: WEEKEND, ...flags }, io);
   const json = flags.format === undefined ? (JSON.parse(io.stdout()) as DiffJson) : undefined;
   return { code, io, json };
+}
+
+/** How many resources the dev stack has: a config compared with itself leaves them all unchanged. */
+let devResources: Promise<number> | undefined;
+function devResourceCount(): Promise<number> {
+  devResources ??= diff({ stack: "dev", base: stackFile(dir, "dev") }).then(
+    ({ json }) => json?.summary.same ?? 0,
+  );
+  return devResources;
 }
 
 /** The switch changes the router, both bots, the pre-switch snapshot, the health gate and the record. */
@@ -58,27 +77,54 @@ describe("aitb diff", () => {
     const { code, json } = await diff({ stack: "dev", base: stackFile(dir, "dev") });
     expect(code).toBe(0);
     expect(json?.changes).toEqual([]);
-    expect(json?.summary).toEqual({ create: 0, update: 0, delete: 0, same: 30 });
+    expect(json?.summary).toMatchObject({ create: 0, update: 0, replace: 0, delete: 0 });
+    expect(json?.summary.same).toBeGreaterThan(20);
     expect(json?.blastRadius.routing).toBe(false);
     expect(json?.blastRadius.database.changes).toBe(false);
   });
 
-  test("a color flip updates exactly the routing and the bots (with the snapshot, health gate and change record)", async () => {
+  test("a color flip changes exactly the routing and the bots (with the snapshot, health gate and change record); the bot containers are replaced, old one first", async () => {
     const config = proposed("dev", "flip.yaml", [["activeColor", [], "green"]]);
     const { code, json } = await diff({ stack: "dev", base: stackFile(dir, "dev"), config });
     expect(code).toBe(0);
     expect(json?.changes.map((c) => c.name).sort()).toEqual(SWITCH_SET);
-    expect(new Set(json?.changes.map((c) => c.op))).toEqual(new Set(["update"]));
-    expect(json?.summary).toEqual({ create: 0, update: 6, delete: 0, same: 24 });
+    expect(json?.summary).toEqual({
+      create: 0,
+      update: 1,
+      replace: 5,
+      delete: 0,
+      same: (await devResourceCount()) - 6,
+    });
     const bots = json?.changes.filter((c) => c.name.startsWith("bot-"));
-    for (const bot of bots ?? []) expect(bot.keys).toEqual(["envs", "labels"]);
+    expect(bots).toHaveLength(2);
+    for (const bot of bots ?? []) {
+      expect(bot.keys).toEqual(["envs", "labels"]);
+      // terraform-provider-docker: env and labels are ForceNew on docker_container.
+      expect(bot).toMatchObject({
+        op: "replace",
+        deleteBeforeReplace: true,
+        forcedBy: [
+          { property: "envs", by: "provider" },
+          { property: "labels", by: "provider" },
+        ],
+      });
+    }
+    // The proxy site's nginx text is the command's stdin, not a trigger: an update in place.
+    expect(json?.changes.find((c) => c.name === "proxy-site")?.op).toBe("update");
+    expect(json?.blastRadius.replacements.map((r) => [r.name, r.deleteFirst])).toEqual(
+      expect.arrayContaining([
+        ["bot-blue", true],
+        ["bot-green", true],
+      ]),
+    );
+    expect(json?.blastRadius.unknown).toEqual([]);
     expect(json?.changes.find((c) => c.name === "proxy-site")?.keys).toEqual(["stdin"]);
     expect(json?.blastRadius.services).toEqual({ blue: ["bot"], green: ["bot"] });
     expect(json?.blastRadius.routing).toBe(true);
     expect(json?.blastRadius.database.changes).toBe(false);
   });
 
-  test("on prod (Azure) a color flip updates exactly the proxy, the bots, the pre-switch backup, health gate and record", async () => {
+  test("on prod (Azure) a color flip changes exactly the proxy, the bots, the pre-switch backup, health gate and record; the bots are replaced by their trading-mode tag, old one first", async () => {
     const config = proposed("prod", "prod-flip.yaml", [["activeColor", [], "blue"]]);
     const { json } = await diff({ stack: "prod", base: stackFile(dir, "prod"), config });
     expect(json?.changes.map((c) => c.name).sort()).toEqual([
@@ -89,6 +135,14 @@ describe("aitb diff", () => {
       "pre-switch-backup",
       "proxy",
     ]);
+    for (const name of ["bot-blue", "bot-green"]) {
+      expect(json?.changes.find((c) => c.name === name)).toMatchObject({
+        op: "replace",
+        deleteBeforeReplace: true,
+        forcedBy: [{ property: 'tags["aitb-trading-mode"]', by: "replaceOnChanges" }],
+      });
+    }
+    expect(json?.changes.find((c) => c.name === "proxy")?.op).toBe("update");
     expect(json?.blastRadius.services).toEqual({ blue: ["bot"], green: ["bot"] });
     expect(json?.blastRadius.routing).toBe(true);
     expect(json?.blastRadius.database.changes).toBe(false);
@@ -103,7 +157,8 @@ describe("aitb diff", () => {
       green: ["inference", "bot", "webapp", "dashboard", "notifier"],
     });
     expect(json?.blastRadius.routing).toBe(false);
-    const updated = json?.changes.filter((c) => c.op === "update").map((c) => c.name) ?? [];
+    // A new image forces a new container (terraform-provider-docker: image is ForceNew).
+    const updated = json?.changes.filter((c) => c.op === "replace").map((c) => c.name) ?? [];
     for (const service of ["inference", "bot", "webapp", "dashboard", "notifier"]) {
       expect(updated).toContain(`${service}-green`);
       expect(updated).not.toContain(`${service}-blue`);
@@ -125,12 +180,21 @@ describe("aitb diff", () => {
     });
     expect(code).toBe(0);
     const out = io.stdout();
-    expect(out).toContain("~ update bot-green");
+    expect(out).toContain(
+      "-+ replace bot-green  docker:index/container:Container  (delete, then create: absent in between)",
+    );
+    expect(out).toContain("forced by: envs (provider), labels (provider)");
+    expect(out).toContain("~ update proxy-site  command:Command");
     expect(out).toContain('- "AITB_TRADING_MODE=paper"');
     expect(out).toContain('+ "AITB_TRADING_MODE=live"');
     expect(out).toContain("-     server webapp-blue:5000 max_fails=0;");
     expect(out).toContain("+     server webapp-green:5000 max_fails=0;");
-    expect(out).toContain("Summary: 0 to create, 6 to update, 0 to delete, 24 unchanged");
+    expect(out).toContain(
+      `Summary: 0 to create, 1 to update, 5 to replace, 0 to delete, ${(await devResourceCount()) - 6} unchanged`,
+    );
+    expect(out).toContain(
+      "replaced, delete then create (absent in between): bot-blue [envs, labels], bot-green [envs, labels]",
+    );
     expect(out).toContain("routing: changes: public traffic moves from blue to green");
     expect(out).toContain("database: no change");
     expect(out).not.toContain("placeholder-dbPassword");
@@ -170,7 +234,8 @@ describe("aitb diff", () => {
     });
     const out = io.stdout();
     expect(out).toMatch(/^### `aitb diff`: stack `dev`/);
-    expect(out).toContain("| 0 | 6 | 0 | 24 |");
+    expect(out).toContain("| create | update | replace | delete | unchanged |");
+    expect(out).toContain(`| 0 | 1 | 5 | 0 | ${(await devResourceCount()) - 6} |`);
     expect(out).toContain("**Policies**: ✅ no violations");
     expect(out).toContain("<details><summary>6 resources change</summary>");
     expect(out).toContain("```diff");
