@@ -16,6 +16,8 @@ export const PROTECT_DATA = "protect-data";
 /** Options as the plan passes them: the engine's, plus retainOnDelete when it is known. */
 export type DataResourceOptions = PolicyResourceOptions & { retainOnDelete?: boolean };
 
+const DOCKER_CONTAINER = "docker:index/container:Container";
+
 function isStorage(type: string): boolean {
   return type.startsWith("azure-native:storage:") || type === "docker:index/volume:Volume";
 }
@@ -23,6 +25,9 @@ function isStorage(type: string): boolean {
 /** What kind of data a resource holds, or undefined when it holds none this rule guards. */
 export function dataKind(resource: ResourceView): string | undefined {
   const role = roleOf(resource);
+  // A Docker container around a database holds no data: its volume does, and the container must
+  // stay replaceable (a new image or password recreates it over the same volume).
+  if (role === "database" && resource.type === DOCKER_CONTAINER) return undefined;
   if (role === "database" || resource.type === AZURE_POSTGRES_SERVER) return "database";
   if (role === "database-volume") return "database volume";
   // Backup and forensic-copy commands and jobs only write; the storage they write to is the data.

@@ -211,9 +211,10 @@ describe("the database's data", () => {
     expect(volume).toMatchObject({ protect: true, retainOnDelete: true });
     const container = named(plan, "postgres");
     expect(container.deleteBeforeReplace).toBe(true);
+    expect(container.protect).toBe(false);
     // Nothing else holds data: no other resource is protected.
     const protectedNames = plan.resources.filter((r) => r.protect).map((r) => r.name);
-    expect(protectedNames.filter((name) => name !== "postgres")).toEqual(["postgres-data"]);
+    expect(protectedNames).toEqual(["postgres-data"]);
   });
 });
 

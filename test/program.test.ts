@@ -124,11 +124,11 @@ describe("the dev stack on Docker", () => {
     }
   });
 
-  it("keeps PostgreSQL and its volume protected and retained on delete", () => {
-    for (const name of ["postgres", "postgres-data"]) {
-      expect(named(name).protect).toBe(true);
-      expect(named(name).retainOnDelete).toBe(true);
-    }
+  it("protects and retains the PostgreSQL volume; the container around it stays replaceable", () => {
+    expect(named("postgres-data").protect).toBe(true);
+    expect(named("postgres-data").retainOnDelete).toBe(true);
+    expect(named("postgres").protect).toBe(false);
+    expect(named("postgres").deleteBeforeReplace).toBe(true);
   });
 
   it("routes the proxy to the active color and reloads nginx gracefully", () => {

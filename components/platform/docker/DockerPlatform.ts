@@ -188,10 +188,10 @@ export class DockerPlatform implements Platform {
         restart: "unless-stopped",
         labels: this.labels("database"),
       },
-      // The container's name is fixed, so a replacement removes the old one first; the data
-      // stays in the volume. It stays protected while the protect-data policy asks it of every
-      // resource with the database role (policies/protectData.ts).
-      this.opts(parent, { protect: true, retainOnDelete: true, deleteBeforeReplace: true }),
+      // Only the data is protected: the container around it is replaceable (a new image, a new
+      // password, a moved checkout). Its name is fixed, so a replacement removes the old one
+      // first; the data stays in the protected, retained volume.
+      this.opts(parent, { deleteBeforeReplace: true }),
     );
     return {
       identity: `${containerName}/${db.name}`,
