@@ -1,9 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, type Color } from "../domain/colors";
 import { deploymentSpec, type DeploymentSpec } from "../domain/deployment";
-import { knownGoodReleases, type DeployedState } from "../domain/deployed";
+import {
+  botDigest,
+  knownGoodReleases,
+  recordedDigests,
+  settingMap,
+  type DeployedState,
+} from "../domain/deployed";
+import { releaseDigest } from "../domain/releaseDigest";
 import { resolveRestorePoint } from "../domain/restore";
-import { NYSE_REGULAR } from "../domain/calendar";
+import { packRules } from "../policies/rules";
 import type { Platform, PlatformContext, DatabaseHandle } from "./platform/types";
 import { ColorSlot } from "./ColorSlot";
 import { TrafficRouter } from "./TrafficRouter";
@@ -142,6 +149,28 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       database: this.database.identity,
       restore: restore && this.restore ? `${restore.color}:${this.restore.target}` : "",
       knownGoodReleases: knownGoodReleases(config.releaseHistory),
+      // The facts the change-aware policies compare, content rather than names.
+      releaseDigests: {
+        blue: releaseDigest(config.releases[this.spec.colors.blue.release]),
+        green: releaseDigest(config.releases[this.spec.colors.green.release]),
+      },
+      recordedDigests: recordedDigests(config.releaseHistory),
+      bots: Object.fromEntries(
+        COLORS.map((c) => [
+          c,
+          botDigest(this.spec.colors[c].services.filter((s) => s.service === "bot")[0]),
+        ]),
+      ) as Record<Color, string>,
+      databaseSettings: settingMap({ ...config.database, restore: undefined }),
+      proxyImage: config.proxy.image,
+      healthGate: settingMap(config.healthGate),
+      rulesDigest: packRules().digest,
+      change: {
+        class: config.change.class,
+        reason: config.change.reason,
+        incident: config.change.incident,
+        at: config.change.at,
+      },
     };
     new ChangeRecord(
       `${name}-change`,
@@ -151,8 +180,6 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         environment: config.environment,
         deployed: args.deployed,
         desired: this.desired,
-        marketCalendar:
-          config.marketCalendar ?? (config.environment === "prod" ? NYSE_REGULAR : undefined),
       },
       { parent: this },
     );

@@ -3,7 +3,6 @@ import type { ChangeRecord as ChangeRecordConfig } from "../config/schema";
 import { localCommand } from "./platform/localCommand";
 import type { Platform } from "./platform/types";
 import type { DeployedState } from "../domain/deployed";
-import type { MarketCalendar } from "../domain/calendar";
 
 export { RECORD_ENV } from "../domain/changeRecord";
 import { RECORD_ENV } from "../domain/changeRecord";
@@ -16,14 +15,13 @@ export interface ChangeRecordArgs {
   /** What the stack had deployed before this update (its own last outputs); undefined on a new stack. */
   deployed: pulumi.Input<DeployedState | undefined>;
   desired: DeployedState;
-  /** The calendar the market-hours rule judges this stack by; none means no trading sessions. */
-  marketCalendar?: MarketCalendar;
 }
 
 /**
  * Why this update happens and what it changes, as a resource the policy pack can see: the change
  * class, reason and incident, and both sides of the change (deployed and desired). Applying it
- * prints the record into the update log.
+ * prints the record into the update log. It carries no rules: the calendar and the environment
+ * the policies judge by are the pack's (policies/config.json).
  */
 export class ChangeRecord extends pulumi.ComponentResource {
   readonly record: pulumi.Resource;
@@ -43,7 +41,6 @@ export class ChangeRecord extends pulumi.ComponentResource {
             .apply((deployed) => JSON.stringify(deployed ?? null)),
           [RECORD_ENV.desired]: JSON.stringify(args.desired),
           [RECORD_ENV.environment]: args.environment,
-          [RECORD_ENV.marketCalendar]: JSON.stringify(args.marketCalendar ?? null),
           AITB_ROLE: "change-record",
         },
         triggers: [change, JSON.stringify(args.desired)],

@@ -34,7 +34,7 @@ export function rawStackConfig(
 
 /** The only place that reads pulumi.Config: validates everything before any resource registers. */
 export function readStackSettings(now: Date = new Date()): StackSettings {
-  const config = validateStackConfig(rawStackConfig(), now);
+  const config = validateStackConfig(rawStackConfig(), now, pulumi.getStack());
   const pulumiConfig = new pulumi.Config(NAMESPACE);
   const secrets = Object.fromEntries(
     SECRET_KEYS.map((key) => [key, pulumiConfig.requireSecret(key)]),

@@ -2,8 +2,7 @@ import { z } from "zod";
 import { COLORS } from "../domain/colors";
 import { SERVICE_NAMES, TRADING_MODES, type ServiceName } from "../domain/services";
 import { parseImageRef, isDigest } from "../domain/images";
-import { CHANGE_CLASSES } from "../domain/change";
-import { marketCalendarSchema } from "../domain/calendar";
+import { CHANGE_CLASSES, TRIGGER_CONDITIONS, triggerById } from "../domain/change";
 
 /**
  * The stack config as zod schemas, keyed by the config key without the `aitb:` namespace.
@@ -120,19 +119,75 @@ const isoInstant = z.iso.datetime({
   message: 'expected an ISO-8601 time with offset, such as "2026-11-25T14:30:00Z"',
 });
 
+/** Longest free text of a change record (reason, incident, requestedBy). */
+export const CHANGE_TEXT_MAX = 200;
+
+/**
+ * Characters a record's free text may not hold: control characters (a line break would forge a
+ * second line in a log or a notice) and the bidirectional overrides and isolates U+202A-U+202E,
+ * U+2066-U+2069, which make a reviewer read other text than the one stored.
+ */
+const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+function recordText(what: string) {
+  return z
+    .string()
+    .trim()
+    .min(1, what)
+    .max(CHANGE_TEXT_MAX, `expected at most ${CHANGE_TEXT_MAX} characters`)
+    .refine((text) => !UNSAFE_TEXT.test(text), {
+      message:
+        "expected one line of plain text: no line breaks, control characters or bidirectional overrides (U+202A-U+202E, U+2066-U+2069)",
+    });
+}
+
 export const changeSchema = z
   .object({
     class: z.enum(CHANGE_CLASSES),
-    reason: z.string().trim().min(1, "expected a reason that says why this update happens"),
-    incident: z.string().trim().min(1).optional(),
-    requestedBy: z.string().trim().min(1, "expected who asked for the change"),
+    reason: recordText("expected a reason that says why this update happens"),
+    incident: recordText("expected the incident id").optional(),
+    requestedBy: recordText("expected who asked for the change"),
     /** Emergency changes expire: the market-hours rule ignores an expired emergency. */
     expires: isoInstant.optional(),
-    /** When the change record was written. */
-    at: isoInstant.optional(),
+    /** When the change record was written; the policies want it recent (fresh-change-record). */
+    at: isoInstant,
+    /** The decision matrix's trigger (domain/change.ts); it must belong to the class. */
     trigger: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((record, ctx) => {
+    if (record.trigger !== undefined) {
+      const trigger = triggerById(record.trigger);
+      if (!trigger) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["trigger"],
+          message: `expected a trigger of the decision matrix: ${TRIGGER_CONDITIONS.filter(
+            (t) => t.changeClass === record.class,
+          )
+            .map((t) => t.id)
+            .join(", ")} (for class ${record.class})`,
+        });
+      } else if (trigger.changeClass !== record.class) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["trigger"],
+          message: `"${trigger.id}" (${trigger.description}) is a ${trigger.changeClass} trigger in the decision matrix, not ${record.class}; set aitb:change.class to "${trigger.changeClass}" or pick a ${record.class} trigger: ${TRIGGER_CONDITIONS.filter(
+            (t) => t.changeClass === record.class,
+          )
+            .map((t) => t.id)
+            .join(", ")}`,
+        });
+      }
+    }
+    if (record.expires !== undefined && Date.parse(record.expires) <= Date.parse(record.at)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["expires"],
+        message: `expected an expiry after the record's time (at ${record.at})`,
+      });
+    }
+  });
 
 export const restoreSchema = z
   .object({
@@ -173,13 +228,18 @@ export const databaseSchema = z
       .default("aitb"),
     user: z.string().default("aitb"),
     engineVersion: z.string().default("15"),
-    /** Docker target: the PostgreSQL image, pinned. */
+    /** The PostgreSQL image: the dev database, and on Azure the forensic copy's pg_dump (pinned by digest there). */
     image: imageReference.default("postgres:15.8"),
     storageGb: z.number().int().min(32).default(128),
     sku: z.string().default("Standard_D2ds_v5"),
     tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("GeneralPurpose"),
     backupRetentionDays: z.number().int().min(7).max(35).default(14),
     geoRedundantBackup: z.boolean().default(false),
+    /**
+     * Azure: a standby server for automatic failover. Default ZoneRedundant in prod (not on the
+     * Burstable tier, which has no high availability), Disabled elsewhere.
+     */
+    highAvailability: z.enum(["ZoneRedundant", "SameZone", "Disabled"]).optional(),
     restore: restoreSchema.optional(),
   })
   .strict();
@@ -317,15 +377,23 @@ export const azureSchema = z
     proxyReplicas: z.number().int().min(1).max(10).default(2),
     /** Certificate (a Container Apps environment certificate) for aitb:proxy.hostname; without it the proxy's own Azure host name is the endpoint. */
     proxyCertificateId: azureResourceId.optional(),
-    /** Who may call the proxy's health-only routes (/_aitb/health/...); empty means anyone. */
+    /**
+     * Who may call the health-only routes (/_aitb/health/...), served by a separate app whose
+     * ingress admits only these ranges; empty: no health-only routes are exposed at all.
+     */
     healthCheckSources: z.array(ipv4Cidr).default([]),
-    /** Azure Container Registry the pinned images come from: pulled with the stack's identity. */
+    /** The Container Apps environment spreads replicas over availability zones; default true in prod. */
+    zoneRedundant: z.boolean().optional(),
+    /** Azure Container Registry the images come from: pulled with a dedicated AcrPull identity. */
     containerRegistry: z
       .object({ server: z.string().min(1), resourceId: azureResourceId.optional() })
       .strict()
       .optional(),
-    /** Azure CLI image of the forensic-copy steps; its tag is also the deployment script's CLI version. */
-    cliImage: imageReference.default("mcr.microsoft.com/azure-cli:2.67.0"),
+    /**
+     * Azure CLI image of the forensic copy's upload step, pinned by digest; its tag is also the
+     * deployment script's CLI version. Required on the azure target (no unpinned default).
+     */
+    cliImage: imageReference.optional(),
     storageSku: z
       .enum([
         "Standard_LRS",
@@ -357,6 +425,8 @@ export const releaseHistoryEntrySchema = z
     activatedAt: isoInstant,
     deactivatedAt: isoInstant.optional(),
     change: z.string().optional(),
+    /** Content digest of the release when it went live (domain/releaseDigest.ts). */
+    digest: digest.optional(),
   })
   .strict();
 
@@ -376,7 +446,6 @@ export const stackConfigSchema = z
     loopback: loopbackSchema.default(loopbackSchema.parse({})),
     azure: azureSchema.optional(),
     healthGate: healthGateSchema.default(healthGateSchema.parse({})),
-    marketCalendar: marketCalendarSchema.optional(),
     releaseHistory: z.array(releaseHistoryEntrySchema).default([]),
     /** Trading mode of the standby color's bot. */
     standbyTradingMode: z.enum(TRADING_MODES).exclude(["live"]).default("paper"),

@@ -3,6 +3,7 @@ import { stackConfigSchema, type ParsedStackConfig } from "./schema";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { COLORS } from "../domain/colors";
 import { restoreProblems } from "../domain/restore";
+import { environmentOfStack, packRules, RULES_FILE, STACK_ENVIRONMENT } from "../policies/rules";
 
 export const NAMESPACE = "aitb";
 
@@ -86,13 +87,72 @@ function crossKeyIssues(config: ParsedStackConfig, now: Date): ConfigIssue[] {
   return issues;
 }
 
-/** Validate the `aitb:` config (keys without namespace) as of `now`; throws ConfigError listing every problem. */
-export function validateStackConfig(raw: Record<string, unknown>, now: Date): ParsedStackConfig {
-  const parsed = stackConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => fromZodIssue(raw, issue)));
+/**
+ * Keys a stack file may not set because they are rules of the policy pack: a file must not choose
+ * the rules it is judged by (policies/config.json holds them).
+ */
+const RULE_KEYS: Record<string, string> = {
+  marketCalendar:
+    `the market calendar is a rule of the policy pack, not stack config: it lives in ${RULES_FILE} ` +
+    `(market-hours-change-window.marketCalendars by environment, and freezeWindows), reviewed ` +
+    `apart from the stacks it judges; remove aitb:marketCalendar from the stack file`,
+};
+
+function ruleKeyIssues(raw: Record<string, unknown>): ConfigIssue[] {
+  return Object.keys(RULE_KEYS)
+    .filter((key) => raw[key] !== undefined)
+    .map((key) => ({ key: `${NAMESPACE}:${key}`, message: RULE_KEYS[key] }));
+}
+
+/**
+ * `aitb:environment` says which environment the stack file is for, so a reader of the file knows;
+ * it decides nothing. The environment is the one the pack's map gives the stack's name, and a
+ * file that says otherwise is refused.
+ */
+function environmentIssues(raw: Record<string, unknown>, stack: string): ConfigIssue[] {
+  const where = `${RULES_FILE} (${STACK_ENVIRONMENT}.stackEnvironments)`;
+  const expected = environmentOfStack(packRules(), stack);
+  if (!expected) {
+    return [
+      {
+        key: `${NAMESPACE}:environment`,
+        message: `stack "${stack}" has no environment in ${where}; add the stack there, reviewed with the pack's rules`,
+      },
+    ];
   }
-  const issues = crossKeyIssues(parsed.data, now);
+  if (raw.environment !== undefined && raw.environment !== expected) {
+    return [
+      {
+        key: `${NAMESPACE}:environment`,
+        message: `${show(raw.environment)} is not the environment of stack "${stack}": the map from stack to environment lives in ${where} and says "${expected}"; set aitb:environment: ${expected}`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * Validate the `aitb:` config (keys without namespace) as of `now`; throws ConfigError listing
+ * every problem. With the stack's name, `aitb:environment` is checked against the pack's map.
+ */
+export function validateStackConfig(
+  raw: Record<string, unknown>,
+  now: Date,
+  stack?: string,
+): ParsedStackConfig {
+  const ruleIssues = [
+    ...ruleKeyIssues(raw),
+    ...(stack === undefined ? [] : environmentIssues(raw, stack)),
+  ];
+  const rest = Object.fromEntries(Object.entries(raw).filter(([key]) => !(key in RULE_KEYS)));
+  const parsed = stackConfigSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new ConfigError([
+      ...ruleIssues,
+      ...parsed.error.issues.map((issue) => fromZodIssue(rest, issue)),
+    ]);
+  }
+  const issues = [...ruleIssues, ...crossKeyIssues(parsed.data, now)];
   if (issues.length > 0) throw new ConfigError(issues);
   return parsed.data;
 }

@@ -1,11 +1,11 @@
 /**
  * The change record as the change-aware policies read it: the `command:local:Command` whose
  * environment carries the change (class, reason, incident, expiry), what the stack has deployed
- * now, what this update wants, the environment and the market calendar.
+ * now, what this update wants, and the environment the program was configured as. Which rules
+ * apply (environment, calendar) is never read from here: see policies/rules.ts.
  */
 import { changeSchema, type ChangeRecord } from "../config/schema";
-import { parseMarketCalendar, type MarketCalendar } from "../domain/calendar";
-import type { DeployedState } from "../domain/deployed";
+import type { DeployedChange, DeployedState, SettingMap } from "../domain/deployed";
 import { isColor } from "../domain/colors";
 import { envOf, isCommand, isUnknownValue, type ResourceView } from "./resources";
 
@@ -18,9 +18,8 @@ export interface ChangeRecordView {
   /** Undefined on a new stack. */
   deployed?: DeployedState;
   desired: DeployedState;
+  /** The environment the program was configured as (`aitb:environment`); not a rule. */
   environment: string;
-  /** Undefined when the stack trades no sessions (dev, or no `aitb:marketCalendar`). */
-  calendar?: MarketCalendar;
 }
 
 export type ChangeRecordLookup =
@@ -41,6 +40,42 @@ function parseJson(text: string | undefined, key: string): unknown {
   }
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A map of strings, or undefined when absent or of another shape (a state from before it). */
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (!isObject(value)) return undefined;
+  const entries = Object.entries(value);
+  return entries.every(([, item]) => typeof item === "string")
+    ? (Object.fromEntries(entries) as Record<string, string>)
+    : undefined;
+}
+
+function colorMap(value: unknown): Record<"blue" | "green", string> | undefined {
+  const map = stringMap(value);
+  return map && typeof map.blue === "string" && typeof map.green === "string"
+    ? { blue: map.blue, green: map.green }
+    : undefined;
+}
+
+function deployedChange(value: unknown): DeployedChange | undefined {
+  if (!isObject(value) || typeof value.class !== "string" || typeof value.reason !== "string") {
+    return undefined;
+  }
+  return {
+    class: value.class,
+    reason: value.reason,
+    incident: typeof value.incident === "string" ? value.incident : undefined,
+    at: typeof value.at === "string" ? value.at : undefined,
+  };
+}
+
+/**
+ * A deployed or desired state. The fields added after the first release are optional: a state a
+ * stack exported before them reads, without them.
+ */
 function deployedState(value: unknown, key: string): DeployedState {
   const state = value as Partial<DeployedState> | null;
   if (
@@ -59,6 +94,16 @@ function deployedState(value: unknown, key: string): DeployedState {
     knownGoodReleases: Array.isArray(state.knownGoodReleases)
       ? state.knownGoodReleases.map(String)
       : [],
+    releaseDigests: colorMap(state.releaseDigests),
+    recordedDigests: stringMap(state.recordedDigests),
+    bots: colorMap(state.bots),
+    databaseSettings: isObject(state.databaseSettings)
+      ? (state.databaseSettings as SettingMap)
+      : undefined,
+    proxyImage: typeof state.proxyImage === "string" ? state.proxyImage : undefined,
+    healthGate: isObject(state.healthGate) ? (state.healthGate as SettingMap) : undefined,
+    rulesDigest: typeof state.rulesDigest === "string" ? state.rulesDigest : undefined,
+    change: deployedChange(state.change),
   };
 }
 
@@ -75,7 +120,6 @@ function readRecord(resource: ResourceView): ChangeRecordView {
     throw new Error(`${RECORD_ENV.change}.${first.path.join(".")}: ${first.message}`);
   }
   const deployed = parseJson(env[RECORD_ENV.deployed] ?? "null", RECORD_ENV.deployed);
-  const calendar = parseJson(env[RECORD_ENV.marketCalendar] ?? "null", RECORD_ENV.marketCalendar);
   return {
     urn: resource.urn,
     change: parsed.data,
@@ -85,8 +129,6 @@ function readRecord(resource: ResourceView): ChangeRecordView {
       RECORD_ENV.desired,
     ),
     environment: env[RECORD_ENV.environment] ?? "",
-    calendar:
-      calendar === null ? undefined : parseMarketCalendar(calendar, RECORD_ENV.marketCalendar),
   };
 }
 

@@ -3,6 +3,7 @@
  * settings (also settable in the pack's config, which wins), and for the time-aware rules a clock.
  */
 import type { EnforcementLevel } from "@pulumi/policy";
+import { packRules, type PackRules } from "./rules";
 
 export interface PolicyFactoryArgs {
   enforcementLevel?: EnforcementLevel;
@@ -13,9 +14,20 @@ export interface ClockArgs {
   now?: () => Date;
 }
 
+export interface RulesArgs {
+  /** The pack's rules (policies/config.json); read from the committed file when not given. */
+  rules?: PackRules;
+}
+
+/** The rules a policy judges by: the ones it was given, else the committed file's. */
+export function rulesOf(args: RulesArgs): PackRules {
+  return args.rules ?? packRules();
+}
+
 /**
  * Settings in effect: the factory's defaults, then what the factory was called with, then the
- * pack config (`pulumi config set` of the policy pack, passed by the engine through getConfig).
+ * pack config the engine passes through getConfig (policies/config.json, which the pack gives the
+ * engine as its initial config, then any `--policy-pack-config` file).
  */
 export function settingsOf<T extends object>(
   defaults: T,

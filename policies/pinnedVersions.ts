@@ -5,7 +5,13 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { unpinnedReason } from "../domain/images";
-import { settingsOf, stringListSchema, type PolicyFactoryArgs } from "./factory";
+import {
+  rulesOf,
+  settingsOf,
+  stringListSchema,
+  type PolicyFactoryArgs,
+  type RulesArgs,
+} from "./factory";
 import {
   AZURE_CONTAINER_APP,
   DOCKER_CONTAINER,
@@ -16,12 +22,12 @@ import {
   stringProp,
   type ResourceView,
 } from "./resources";
-import { stackFactsFromEngine, type StackFactsSource } from "./stackFacts";
+import { judgedEnvironment } from "./rules";
 
 export const PINNED_VERSIONS = "pinned-versions";
 
 export interface PinnedVersionsSettings {
-  /** Environments (aitb:environment) whose images must also be pinned by digest. */
+  /** Environments (by the pack's stack map) whose images must also be pinned by digest. */
   requireDigestIn: string[];
 }
 
@@ -48,9 +54,11 @@ export function imagesOf(resource: ResourceView): { where: string; image: string
 }
 
 export function pinnedVersions(
-  args: PolicyFactoryArgs & Partial<PinnedVersionsSettings> & { stack?: StackFactsSource } = {},
+  args: PolicyFactoryArgs & RulesArgs & Partial<PinnedVersionsSettings> = {},
 ): ResourceValidationPolicy {
-  const facts = args.stack ?? (() => stackFactsFromEngine());
+  const rules = rulesOf(args);
+  // The factory's arguments are the policy's defaults; the pack config (getConfig) wins.
+  const base = settingsOf(DEFAULTS, { requireDigestIn: args.requireDigestIn }, {});
   return {
     name: PINNED_VERSIONS,
     description:
@@ -60,23 +68,17 @@ export function pinnedVersions(
       properties: {
         requireDigestIn: stringListSchema(
           "Environments whose images must be pinned by digest.",
-          DEFAULTS.requireDigestIn,
+          base.requireDigestIn,
         ),
       },
     },
     validateResource: (resource, reportViolation) => {
       const images = imagesOf(resource);
       if (images.length === 0) return;
-      const given = { requireDigestIn: args.requireDigestIn };
-      const settings = settingsOf(
-        DEFAULTS,
-        given,
-        resource.getConfig<Partial<PinnedVersionsSettings>>(),
-      );
-      // Without the stack config (an older CLI), the stack's name stands in for its environment.
-      const environment = facts().environment ?? stackOfUrn(resource.urn);
-      const requireDigest =
-        environment !== undefined && settings.requireDigestIn.includes(environment);
+      const settings = settingsOf(base, {}, resource.getConfig<Partial<PinnedVersionsSettings>>());
+      // The environment the pack's map gives the stack's name, never the stack file's say.
+      const environment = judgedEnvironment(rules, stackOfUrn(resource.urn));
+      const requireDigest = settings.requireDigestIn.includes(environment);
       for (const { where, image } of images) {
         const reason = unpinnedReason(image, requireDigest);
         if (reason) {

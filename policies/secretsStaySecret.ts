@@ -134,6 +134,8 @@ export function secretsStaySecret(
   args: PolicyFactoryArgs & Partial<SecretsStaySecretSettings> & { stack?: StackFactsSource } = {},
 ): ResourceValidationPolicy {
   const facts = args.stack ?? (() => stackFactsFromEngine());
+  // The factory's arguments are the policy's defaults; the pack config (getConfig) wins.
+  const base = settingsOf(DEFAULTS, { credentialNames: args.credentialNames }, {});
   return {
     name: SECRETS_STAY_SECRET,
     description:
@@ -143,15 +145,14 @@ export function secretsStaySecret(
       properties: {
         credentialNames: stringListSchema(
           "Name endings that mark a value as a credential (compared without case, _ or -).",
-          DEFAULTS.credentialNames,
+          base.credentialNames,
         ),
       },
     },
     validateResource: (resource, reportViolation) => {
-      const given = { credentialNames: args.credentialNames };
       const settings = settingsOf(
-        DEFAULTS,
-        given,
+        base,
+        {},
         resource.getConfig<Partial<SecretsStaySecretSettings>>(),
       );
       const { secretValues } = facts();

@@ -1,14 +1,14 @@
 /**
- * What a policy knows about the stack beyond the resources. Under `pulumi preview` the engine
- * starts the pack with `PULUMI_CONFIG` (the stack's config as JSON, secrets decrypted) and
- * `PULUMI_STACK`; `aitb plan` passes the same facts from the plan.
+ * What a policy knows about the stack beyond the resources: the values of its secret config keys.
+ * Under `pulumi preview` the engine starts the pack with `PULUMI_CONFIG` (the stack's config as
+ * JSON, secrets decrypted); `aitb plan` passes the same facts from the plan. Nothing here decides
+ * which rules apply: a stack's environment is the pack's map's (policies/rules.ts), not the
+ * stack config's.
  */
 import { SECRET_KEYS } from "../config/schema";
 import { NAMESPACE } from "../config/validate";
 
 export interface StackFacts {
-  /** `aitb:environment`: dev, staging or prod. */
-  environment?: string;
   /** Values of the secret config keys: an input that contains one was built from a secret. */
   secretValues: string[];
 }
@@ -26,9 +26,7 @@ export function stackFactsFromEngine(env: NodeJS.ProcessEnv = process.env): Stac
   } catch {
     config = {};
   }
-  const environment = config[`${NAMESPACE}:environment`];
   return {
-    environment: typeof environment === "string" ? environment : undefined,
     secretValues: SECRET_KEYS.map((key) => config[`${NAMESPACE}:${key}`]).filter(
       (value): value is string => typeof value === "string" && value.length >= MIN_SECRET_LENGTH,
     ),

@@ -6,21 +6,32 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { otherColor } from "../domain/colors";
 import { SERVICE_NAMES } from "../domain/services";
 import { findChangeRecord } from "./changeRecord";
-import { settingsOf, stringListSchema, type PolicyFactoryArgs } from "./factory";
+import {
+  rulesOf,
+  settingsOf,
+  stringListSchema,
+  type PolicyFactoryArgs,
+  type RulesArgs,
+} from "./factory";
+import { stackOfUrn } from "./resources";
+import { judgedEnvironment } from "./rules";
 import { servicesOf } from "./services";
 
 export const WARM_STANDBY = "warm-standby";
 
 export interface WarmStandbySettings {
-  /** Environments (aitb:environment) whose standby must stay warm. */
+  /** Environments (by the pack's stack map) whose standby must stay warm. */
   environments: string[];
 }
 
 const DEFAULTS: WarmStandbySettings = { environments: ["staging", "prod"] };
 
 export function warmStandby(
-  args: PolicyFactoryArgs & Partial<WarmStandbySettings> = {},
+  args: PolicyFactoryArgs & RulesArgs & Partial<WarmStandbySettings> = {},
 ): StackValidationPolicy {
+  const rules = rulesOf(args);
+  // The factory's arguments are the policy's defaults; the pack config (getConfig) wins.
+  const base = settingsOf(DEFAULTS, { environments: args.environments }, {});
   return {
     name: WARM_STANDBY,
     description:
@@ -30,19 +41,19 @@ export function warmStandby(
       properties: {
         environments: stringListSchema(
           "Environments whose standby color must stay warm.",
-          DEFAULTS.environments,
+          base.environments,
         ),
       },
     },
     validateStack: (stack, reportViolation) => {
-      const given = { environments: args.environments };
-      const settings = settingsOf(DEFAULTS, given, stack.getConfig<Partial<WarmStandbySettings>>());
+      const settings = settingsOf(base, {}, stack.getConfig<Partial<WarmStandbySettings>>());
       const lookup = findChangeRecord(stack.resources);
       // Without a readable record the environment and colors are unknown; market-hours-change-window
       // denies that stack already.
       if (!lookup.found) return;
       const { record } = lookup;
-      if (!settings.environments.includes(record.environment)) return;
+      const environment = judgedEnvironment(rules, stackOfUrn(record.urn));
+      if (!settings.environments.includes(environment)) return;
       const standby = otherColor(record.desired.activeColor);
       const services = servicesOf(stack.resources).filter((view) => view.color === standby);
       for (const name of SERVICE_NAMES) {

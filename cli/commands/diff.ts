@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { readBaseSource, readStackSource } from "../plan/stackFiles";
 import { judgeStackChange } from "../workflow/stackChange";
+import { rulesAtBase } from "../workflow/rulesChange";
 import { diffJson, renderDiffMarkdown, renderDiffText } from "../workflow/diffRender";
 import { workflowExitCode } from "../workflow/errors";
 import { processIo, type CommandIo } from "../workflow/io";
@@ -21,7 +22,8 @@ export async function runDiff(flags: DiffFlags, io: CommandIo): Promise<number> 
     const now = flags.now ?? clockToTheSecond();
     const source = readStackSource(io.root, flags.stack, flags.config);
     const base = readBaseSource(io.root, flags.stack, flags.base);
-    const change = await judgeStackChange({ base, source, now });
+    const baseRules = rulesAtBase(io.root, flags.base);
+    const change = await judgeStackChange({ base, source, now, baseRules });
     io.out(
       flags.format === "json"
         ? `${JSON.stringify(diffJson(change), null, 2)}\n`

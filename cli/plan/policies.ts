@@ -1,8 +1,9 @@
 /**
  * Runs the policy pack in-process on a plan: the same policy factories `pulumi preview
  * --policy-pack policies` runs, called with the argument shapes @pulumi/policy passes them, on the
- * resources the mocked program registered. The pack's index.ts is never loaded here (constructing
- * a PolicyPack starts its server).
+ * resources the mocked program registered, with the pack's committed rules (policies/config.json)
+ * as the engine configures them. The pack's index.ts is never loaded here (constructing a
+ * PolicyPack starts its server).
  */
 import type {
   EnforcementLevel,
@@ -16,6 +17,12 @@ import type {
 } from "@pulumi/policy";
 import { aitbPolicies } from "../../policies/catalog";
 import type { DataResourceOptions } from "../../policies/protectData";
+import {
+  packRules,
+  RulesError,
+  type PackRules,
+  type PolicyPackConfigFile,
+} from "../../policies/rules";
 import type { PlannedResource } from "./evaluate";
 import type { Plan } from "./plan";
 
@@ -73,9 +80,66 @@ function optionsOf(resource: PlannedResource): DataResourceOptions {
 }
 
 const NO_STACK_TAGS: ReadonlyMap<string, string> = new Map();
-const NO_CONFIG = <T extends object>(): T => ({}) as T;
 
-function resourceArgs(resource: PlannedResource): ResourceValidationArgs {
+/** One policy's configuration as the engine hands it over: its level and its settings. */
+export interface ReconciledPolicyConfig {
+  enforcementLevel?: EnforcementLevel;
+  properties: Record<string, unknown>;
+}
+
+/**
+ * The configuration each policy runs with, as the engine reconciles it
+ * (pulumi/pulumi pkg/resource/analyzer/config.go, ReconcilePolicyPackConfig and applyConfig):
+ * the defaults of each policy's configSchema, then the given config, where "all" sets every
+ * policy's enforcement level and a policy's own entry then sets its level and settings.
+ */
+export function reconcilePolicyConfig(
+  policies: Policies,
+  config: PolicyPackConfigFile,
+): Map<string, ReconciledPolicyConfig> {
+  const names = new Set(policies.map((policy) => policy.name));
+  const unknown = Object.keys(config).filter((name) => name !== "all" && !names.has(name));
+  if (unknown.length > 0) {
+    throw new RulesError(
+      `${unknown.map((name) => `"${name}"`).join(", ")} ${unknown.length === 1 ? "is no policy" : "are no policies"} of the pack; expected ${[...names].join(", ")} or "all"`,
+    );
+  }
+  const result = new Map<string, ReconciledPolicyConfig>();
+  for (const policy of policies) {
+    const defaults = Object.entries(policy.configSchema?.properties ?? {})
+      .filter(([, schema]) => typeof schema === "object" && schema.default !== undefined)
+      .map(([key, schema]) => [key, (schema as { default: unknown }).default]);
+    result.set(policy.name, {
+      enforcementLevel: policy.enforcementLevel,
+      properties: Object.fromEntries(defaults),
+    });
+  }
+  const levelOfEntry = (entry: PolicyPackConfigFile[string] | undefined) =>
+    typeof entry === "string" ? entry : entry?.enforcementLevel;
+  const all = levelOfEntry(config.all);
+  if (all) for (const entry of result.values()) entry.enforcementLevel = all;
+  for (const [name, entry] of Object.entries(config)) {
+    const target = result.get(name);
+    if (!target) continue;
+    const level = levelOfEntry(entry);
+    if (level) target.enforcementLevel = level;
+    if (typeof entry !== "string") {
+      const settings: Record<string, unknown> = { ...entry };
+      delete settings.enforcementLevel;
+      target.properties = { ...target.properties, ...settings };
+    }
+  }
+  return result;
+}
+
+function configGetter(config: ReconciledPolicyConfig | undefined) {
+  return <T extends object>(): T => ({ ...(config?.properties ?? {}) }) as T;
+}
+
+function resourceArgs(
+  resource: PlannedResource,
+  getConfig: ResourceValidationArgs["getConfig"],
+): ResourceValidationArgs {
   const { type, inputs: props } = resource;
   return {
     type,
@@ -87,7 +151,7 @@ function resourceArgs(resource: PlannedResource): ResourceValidationArgs {
     isType: (resourceClass) => isTypeOf(type, resourceClass),
     asType: ((resourceClass: unknown) =>
       isTypeOf(type, resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
-    getConfig: NO_CONFIG,
+    getConfig,
     notApplicable,
   };
 }
@@ -134,16 +198,23 @@ async function runGuarded(run: () => Promise<void> | void): Promise<void> {
   }
 }
 
-/** Run every policy of a pack on the plan's resources. */
+/**
+ * Run every policy of a pack on the plan's resources, configured as the engine configures them
+ * from `config` (the pack's rules file; none: each policy's own level and schema defaults).
+ */
 export async function judgeResources(
   policies: Policies,
   resources: readonly PlannedResource[],
+  config: PolicyPackConfigFile = {},
 ): Promise<PolicyVerdict> {
   const violations: PolicyViolation[] = [];
   const stack = stackResources(resources);
+  const configured = reconcilePolicyConfig(policies, config);
   for (const policy of policies) {
-    const level = levelOf(policy.enforcementLevel);
+    const policyConfig = configured.get(policy.name);
+    const level = levelOf(policyConfig?.enforcementLevel ?? policy.enforcementLevel);
     if (!level) continue;
+    const getConfig = configGetter(policyConfig);
     const reporter =
       (fallbackUrn?: string): ReportViolation =>
       (message, urn) =>
@@ -152,7 +223,7 @@ export async function judgeResources(
       const args: StackValidationArgs = {
         resources: stack,
         stackTags: NO_STACK_TAGS,
-        getConfig: NO_CONFIG,
+        getConfig,
         notApplicable,
       };
       await runGuarded(() => policy.validateStack(args, reporter()));
@@ -166,7 +237,7 @@ export async function judgeResources(
       const report = reporter(resource.urn);
       const bound: ReportViolation = (message) => report(message, resource.urn);
       for (const validate of list) {
-        await runGuarded(() => validate(resourceArgs(resource), bound));
+        await runGuarded(() => validate(resourceArgs(resource, getConfig), bound));
       }
     }
   }
@@ -176,12 +247,20 @@ export async function judgeResources(
   };
 }
 
-/** Run every policy of the pack on the resources of a plan, as of `options.now`. */
-export async function judgePlan(plan: Plan, options: { now: Date }): Promise<PolicyVerdict> {
+/**
+ * Run every policy of the pack on the resources of a plan, as of `options.now`, by the pack's
+ * rules (the committed policies/config.json unless others are given).
+ */
+export async function judgePlan(
+  plan: Plan,
+  options: { now: Date; rules?: PackRules },
+): Promise<PolicyVerdict> {
+  const rules = options.rules ?? packRules();
   const policies = aitbPolicies({
     now: () => options.now,
     // The plan shows secret inputs as "[secret]", so no secret values are needed to tell them.
-    stack: () => ({ environment: plan.environment, secretValues: [] }),
+    stack: () => ({ secretValues: [] }),
+    rules,
   });
-  return judgeResources(policies, plan.resources);
+  return judgeResources(policies, plan.resources, rules.config);
 }

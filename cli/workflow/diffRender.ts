@@ -5,6 +5,7 @@ import type { StackChange } from "./stackChange";
 import { describeValueChange } from "./valueDiff";
 import { cell, verdictMarkdown, verdictText } from "./verdicts";
 import { isoInstant } from "./time";
+import { guardRailLines } from "./rulesChange";
 
 const OP_MARK = { create: "+", update: "~", replace: "+-", delete: "-" } as const;
 
@@ -133,7 +134,9 @@ export function renderDiffText(change: StackChange): string {
     "",
     summaryLine(change),
     "Blast radius:",
-    ...blastLines(change.blast).map((line) => `  ${line}`),
+    ...[...blastLines(change.blast), ...guardRailLines(change.guardRails)].map(
+      (line) => `  ${line}`,
+    ),
     ...verdictText(change.verdict, change.now, change.baseVerdict),
     `Planned offline in ${(change.ms / 1000).toFixed(2)} s`,
   );
@@ -162,7 +165,9 @@ export function renderDiffMarkdown(change: StackChange): string {
     "",
     "**Blast radius**",
     "",
-    ...blastLines(change.blast).map((line) => `- ${line}`),
+    ...[...blastLines(change.blast), ...guardRailLines(change.guardRails)].map(
+      (line) => `- ${line}`,
+    ),
     "",
     ...verdictMarkdown(change.verdict, change.now, change.baseVerdict),
     "",
@@ -205,6 +210,7 @@ export function diffJson(change: StackChange): Record<string, unknown> {
     })),
     summary: change.diff.summary,
     blastRadius: change.blast,
+    guardRails: change.guardRails,
     policies: change.verdict,
     ms: Math.round(change.ms),
   };

@@ -1,11 +1,27 @@
-import type { ReleaseHistoryEntry } from "../../config/schema";
+import type { ReleaseCatalog, ReleaseHistoryEntry } from "../../config/schema";
+import { releaseDigest } from "../../domain/releaseDigest";
 
 /**
  * The release history lives in each stack file as `aitb:releaseHistory`: one entry per period a
  * release was live (the active color's pin), oldest first, the current one without
  * `deactivatedAt`. `aitb rollback` appends to it whenever the live release or color changes, so
- * the history is reviewed in the same pull request as the switch itself.
+ * the history is reviewed in the same pull request as the switch itself. Each entry records the
+ * content digest of the release as it went live, so a release that has been live cannot later
+ * change under its pin unnoticed (policies/immutableReleases.ts).
  */
+
+/** The history entry of a release going live on a color now, with its content digest. */
+export function goingLive(
+  catalog: ReleaseCatalog,
+  release: string,
+  color: ReleaseHistoryEntry["color"],
+  at: string,
+  change?: string,
+): ReleaseHistoryEntry {
+  const content = catalog[release];
+  if (!content) throw new Error(`release ${release} is not in the release catalog`);
+  return { release, color, activatedAt: at, change, digest: releaseDigest(content) };
+}
 
 function byActivation(history: readonly ReleaseHistoryEntry[]): ReleaseHistoryEntry[] {
   return [...history].sort(

@@ -1,6 +1,7 @@
 import type { ParsedStackConfig } from "../../config/schema";
 import type { StackFileEditor } from "./stackEdit";
 import type { RollbackIntent } from "./rollbackIntent";
+import { goingLive } from "./releaseHistory";
 
 /**
  * Write a rollback into the stack file: the active color, the target's pin, a declared restore,
@@ -47,12 +48,16 @@ export function applyRollback(
         const open = typeof entry === "object" && entry !== null && !("deactivatedAt" in entry);
         if (open) editor.set("releaseHistory", [index, "deactivatedAt"], intent.change.at);
       });
-      editor.append("releaseHistory", {
-        release: liveRelease,
-        color: intent.activeColor,
-        activatedAt: intent.change.at,
-        change: intent.change.incident,
-      });
+      editor.append(
+        "releaseHistory",
+        goingLive(
+          config.releases,
+          liveRelease,
+          intent.activeColor,
+          intent.change.at,
+          intent.change.incident,
+        ),
+      );
     }
   }
 }

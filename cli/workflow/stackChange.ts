@@ -4,6 +4,8 @@ import type { StackSource } from "../plan/stackFiles";
 import { blastRadius, type BlastRadius } from "./blastRadius";
 import { diffResources, type GraphDiff } from "./graphDiff";
 import { withDatabaseRepoints } from "./restoreRepoint";
+import { packRules, type PackRules } from "../../policies/rules";
+import { deployedUnderRules, guardRailChanges, type GuardRailChanges } from "./rulesChange";
 
 /** A proposed stack config judged against the config deployed now. */
 export interface StackChange {
@@ -16,6 +18,8 @@ export interface StackChange {
   verdict: PolicyVerdict;
   /** The verdict on the base alone: violations that stand before this change. */
   baseVerdict: PolicyVerdict;
+  /** Rules-file and release-content changes, which no resource diff shows. */
+  guardRails?: GuardRailChanges;
   now: Date;
   ms: number;
 }
@@ -29,13 +33,15 @@ export async function judgeStackChange(options: {
   base: StackSource;
   source: StackSource;
   now: Date;
+  /** The pack's rules at the base (cli/workflow/rulesChange.ts); the current ones by default. */
+  baseRules?: PackRules;
 }): Promise<StackChange> {
   const started = performance.now();
   const base = await planStack({ source: options.base, base: options.base, now: options.now });
   const desired = await planStack({
     source: options.source,
     base: options.base,
-    deployed: base.deployed,
+    deployed: deployedUnderRules(base.deployed, options.baseRules),
     now: options.now,
   });
   const diff = withDatabaseRepoints(
@@ -52,6 +58,10 @@ export async function judgeStackChange(options: {
     blast: blastRadius(base, desired, diff),
     verdict,
     baseVerdict,
+    guardRails: guardRailChanges(base, desired, {
+      base: options.baseRules ?? packRules(),
+      current: packRules(),
+    }),
     now: options.now,
     ms: performance.now() - started,
   };

@@ -15,6 +15,18 @@ const IN_SESSION = "2026-11-25T20:00:00Z";
 /** Saturday 2026-11-28, 10:00 in New York. */
 const WEEKEND = "2026-11-28T15:00:00Z";
 
+/** A planned change record written just before `at` (every change needs a record of its own). */
+function plannedAt(at: string) {
+  const written = new Date(Date.parse(at) - 10 * 60_000).toISOString().replace(".000Z", "Z");
+  return {
+    class: "planned",
+    reason: "Flip to blue",
+    incident: "CHG-2400",
+    requestedBy: "release-manager",
+    at: written,
+  };
+}
+
 /** The prod stack file with some keys replaced, written to a temporary file. */
 function prodWith(changes: Record<string, unknown>): string {
   const document = parseDocument(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
@@ -53,7 +65,8 @@ describe("aitb plan --base on the prod stack", () => {
     removeTempFiles();
   });
 
-  const flipped = () => prodWith({ "aitb:activeColor": "blue" });
+  const flipped = (at = IN_SESSION) =>
+    prodWith({ "aitb:activeColor": "blue", "aitb:change": plannedAt(at) });
 
   test("a planned color flip inside the session exits 1 naming market-hours-change-window", async () => {
     const run = await plan(flipped(), IN_SESSION);
@@ -80,7 +93,7 @@ describe("aitb plan --base on the prod stack", () => {
   });
 
   test("the same flip at the weekend exits 0", async () => {
-    const run = await plan(flipped(), WEEKEND);
+    const run = await plan(flipped(WEEKEND), WEEKEND);
     const { policies } = JSON.parse(run.stdout) as PlanJson;
     expect(policies).toEqual({ violations: [], mandatory: 0 });
     expect(run.code).toBe(0);
@@ -92,6 +105,7 @@ describe("aitb plan --base on the prod stack", () => {
       reason: "Exchange connectivity lost on green",
       incident: "INC-4711",
       requestedBy: "on-call",
+      at: "2026-11-25T19:55:00Z",
       expires: "2026-11-25T21:00:00Z",
     };
     const run = await plan(
@@ -107,6 +121,7 @@ describe("aitb plan --base on the prod stack", () => {
       class: "planned",
       reason: "Debug logging for the notifier",
       requestedBy: "platform",
+      at: "2026-11-25T19:55:00Z",
     };
     const services = {
       inference: { replicas: 2 },
@@ -123,7 +138,8 @@ describe("aitb plan --base on the prod stack", () => {
 });
 
 describe("judgePlan on the dev stack (Docker)", () => {
-  const NOW = new Date(IN_SESSION);
+  /** Within a day of the dev stack's change record, which a new stack's deploy needs. */
+  const NOW = new Date("2026-11-25T12:00:00Z");
 
   test("the dev stack as committed passes every policy", async () => {
     const verdict = await judgePlan(await planOf("dev", {}, { now: NOW }), { now: NOW });

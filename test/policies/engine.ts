@@ -105,6 +105,23 @@ export class RunningPack {
     );
   }
 
+  /** The config the pack hands the engine to apply under any --policy-pack-config file. */
+  initialConfig(): Promise<Record<string, { enforcementLevel: string; properties: unknown }>> {
+    return new Promise((resolve, reject) =>
+      this.client.getAnalyzerInfo(new Empty(), (error, info) => {
+        if (error) return reject(error);
+        const config: Record<string, { enforcementLevel: string; properties: unknown }> = {};
+        info.getInitialconfigMap().forEach((entry, name) => {
+          config[name] = {
+            enforcementLevel: LEVELS[entry.getEnforcementlevel()],
+            properties: entry.getProperties()?.toJavaScript() ?? {},
+          };
+        });
+        resolve(config);
+      }),
+    );
+  }
+
   /** What the engine asks before registering a resource (its inputs). */
   analyze(resource: EngineResource): Promise<Diagnostic[]> {
     const request = new analyzerProto.AnalyzeRequest();

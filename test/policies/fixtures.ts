@@ -6,7 +6,6 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { judgeResources, type PolicyViolation } from "../../cli/plan/policies";
 import type { PlannedResource } from "../../cli/plan/evaluate";
 import type { DeployedState } from "../../domain/deployed";
-import type { MarketCalendar } from "../../domain/calendar";
 import type { ChangeRecord } from "../../config/schema";
 import { LABEL, type Role } from "../../domain/labels";
 import type { Color } from "../../domain/colors";
@@ -158,6 +157,7 @@ export const PLANNED_CHANGE: ChangeRecord = {
   reason: "Roll out 2026.11.4",
   incident: "CHG-2304",
   requestedBy: "release-manager",
+  at: "2026-11-24T22:15:00Z",
 };
 
 export interface RecordOptions {
@@ -165,24 +165,30 @@ export interface RecordOptions {
   deployed?: DeployedState | null;
   desired?: Partial<DeployedState>;
   environment?: string;
-  calendar?: MarketCalendar | null;
+  /** The stack in the record's URN: what the policies judge the environment by. */
+  stack?: string;
 }
 
 /** The change record command, as components/ChangeRecord.ts declares it. */
 export function changeRecord(options: RecordOptions = {}): PlannedResource {
   const deployed = options.deployed === undefined ? DEPLOYED : options.deployed;
   const desired = { ...DEPLOYED, ...options.desired };
-  return resource("command:local:Command", "aitb-change-entry", {
+  const record = resource("command:local:Command", "aitb-change-entry", {
     create: 'echo "aitb change record: $AITB_CHANGE"',
     environment: {
       AITB_CHANGE: JSON.stringify({ ...PLANNED_CHANGE, ...options.change }),
       AITB_DEPLOYED: JSON.stringify(deployed),
       AITB_DESIRED: JSON.stringify(desired),
-      AITB_ENVIRONMENT: options.environment ?? "prod",
-      AITB_MARKET_CALENDAR: JSON.stringify(options.calendar ?? null),
+      AITB_ENVIRONMENT: options.environment ?? options.stack ?? "prod",
       AITB_ROLE: "change-record",
     },
   });
+  return options.stack ? inStack(record, options.stack) : record;
+}
+
+/** The same resource as registered by another stack (the stack's name is in its URN). */
+export function inStack(planned: PlannedResource, stack: string): PlannedResource {
+  return { ...planned, urn: urnOf(planned.type, planned.name, stack) };
 }
 
 export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;

@@ -9,6 +9,8 @@ import {
 } from "../../policies/marketHoursChangeWindow";
 import { RECORD_ENV } from "../../policies/changeRecord";
 import { RECORD_ENV as PROGRAM_RECORD_ENV } from "../../components/ChangeRecord";
+import type { DeployedState } from "../../domain/deployed";
+import { packRules } from "../../policies/rules";
 import {
   changeRecord,
   colors,
@@ -28,13 +30,17 @@ const WEEKEND = new Date("2026-11-28T15:00:00Z");
 
 const FLIP = { desired: { activeColor: "blue" as const } };
 
-async function judge(at: Date, options: RecordOptions, calendar?: MarketCalendar | null) {
-  const policy = marketHoursChangeWindow({ now: () => at });
-  const record = changeRecord({
-    calendar: calendar === undefined ? NYSE_REGULAR : calendar,
-    ...options,
+/** The policy with prod's calendar set as the pack's rules set it (none: no sessions). */
+function policyAt(at: Date, calendar?: MarketCalendar | null) {
+  return marketHoursChangeWindow({
+    now: () => at,
+    marketCalendars: calendar === null ? {} : { prod: calendar ?? NYSE_REGULAR },
   });
-  return messagesOf(policy, [...colors(dockerService, "green"), record]);
+}
+
+async function judge(at: Date, options: RecordOptions, calendar?: MarketCalendar | null) {
+  const record = changeRecord(options);
+  return messagesOf(policyAt(at, calendar), [...colors(dockerService, "green"), record]);
 }
 
 describe("market-hours-change-window", () => {
@@ -62,9 +68,7 @@ describe("market-hours-change-window", () => {
 
     test("deny: a color flip inside the session, naming the change and what to do", async () => {
       const policy = marketHoursChangeWindow({ now: () => IN_SESSION });
-      const violations = await violationsOf(policy, [
-        changeRecord({ calendar: NYSE_REGULAR, ...FLIP }),
-      ]);
+      const violations = await violationsOf(policy, [changeRecord(FLIP)]);
       expect(violations).toHaveLength(1);
       expect(violations[0]).toMatchObject({
         policy: MARKET_HOURS_CHANGE_WINDOW,
@@ -113,6 +117,69 @@ describe("market-hours-change-window", () => {
       expect(
         await judge(IN_SESSION, { change: { reason: "Raise the notifier's memory" } }),
       ).toEqual([]);
+    });
+  });
+
+  describe("changes judged by content, not by key", () => {
+    const FACTS: Partial<DeployedState> = {
+      bots: { blue: "sha256:b1", green: "sha256:g1" },
+      databaseSettings: {
+        sku: "Standard_D4ds_v5",
+        backupRetentionDays: 35,
+        geoRedundantBackup: true,
+      },
+      proxyImage: "nginx:1.27.2",
+      healthGate: { enabled: true, timeoutSeconds: 300 },
+      rulesDigest: packRules().digest,
+    };
+    const deployed = { ...DEPLOYED, ...FACTS };
+    const judgeFacts = (desired: Partial<DeployedState>) =>
+      judge(IN_SESSION, { deployed, desired: { ...FACTS, ...desired } });
+
+    test("pass: the same facts", async () => {
+      expect(await judgeFacts({})).toEqual([]);
+    });
+
+    test("deny: a bot that changes under the same pin", async () => {
+      const [message] = await judgeFacts({ bots: { blue: "sha256:b1", green: "sha256:g2" } });
+      expect(message).toContain("a planned change to the green bot during a trading session");
+    });
+
+    test("deny: a database sku downgrade, naming old and new", async () => {
+      const databaseSettings = { ...FACTS.databaseSettings, sku: "Standard_B1ms" };
+      const [message] = await judgeFacts({ databaseSettings });
+      expect(message).toContain("the database sku (Standard_D4ds_v5 -> Standard_B1ms)");
+    });
+
+    test("deny: a cut of the backup retention", async () => {
+      const databaseSettings = { ...FACTS.databaseSettings, backupRetentionDays: 7 };
+      const [message] = await judgeFacts({ databaseSettings });
+      expect(message).toContain("the database backupRetentionDays (35 -> 7)");
+    });
+
+    test("deny: a new proxy image", async () => {
+      const [message] = await judgeFacts({ proxyImage: "nginx:1.27.3" });
+      expect(message).toContain("the proxy image (nginx:1.27.2 -> nginx:1.27.3)");
+    });
+
+    test("deny: a health gate change", async () => {
+      const [message] = await judgeFacts({ healthGate: { enabled: false, timeoutSeconds: 300 } });
+      expect(message).toContain("the health gate");
+    });
+
+    test("deny: rules that differ from those the stack was deployed under", async () => {
+      const [message] = await judge(IN_SESSION, {
+        deployed: { ...deployed, rulesDigest: "sha256:older-rules" },
+        desired: FACTS,
+      });
+      expect(message).toContain("the policy pack's rules (policies/config.json)");
+    });
+
+    test("pass: a deployed state from before these facts reads and compares what it has", async () => {
+      expect(await judge(IN_SESSION, { deployed: DEPLOYED, desired: FACTS })).toEqual([]);
+      expect(
+        await judge(IN_SESSION, { deployed: DEPLOYED, desired: { ...FACTS, ...FLIP.desired } }),
+      ).toHaveLength(1);
     });
   });
 
@@ -179,8 +246,52 @@ describe("market-hours-change-window", () => {
   });
 
   describe("calendars", () => {
-    test("pass: no calendar (dev) never blocks", async () => {
+    test("pass: no calendar for the environment never blocks", async () => {
       expect(await judge(IN_SESSION, FLIP, null)).toEqual([]);
+    });
+
+    test("the calendar is the pack's for the stack's environment: dev has none, prod has NYSE", async () => {
+      const policy = marketHoursChangeWindow({ now: () => IN_SESSION });
+      expect(await messagesOf(policy, [changeRecord({ ...FLIP, stack: "dev" })])).toEqual([]);
+      expect(await messagesOf(policy, [changeRecord({ ...FLIP, stack: "prod" })])).toHaveLength(1);
+    });
+
+    test("the environment the program reports does not choose the calendar", async () => {
+      const policy = marketHoursChangeWindow({ now: () => IN_SESSION });
+      const record = changeRecord({ ...FLIP, stack: "prod", environment: "dev" });
+      expect(await messagesOf(policy, [record])).toHaveLength(1);
+    });
+
+    test("a stack the map does not name is judged as prod", async () => {
+      const policy = marketHoursChangeWindow({ now: () => IN_SESSION });
+      expect(await messagesOf(policy, [changeRecord({ ...FLIP, stack: "perf" })])).toHaveLength(1);
+    });
+
+    test("a calendar object in the rules, with the rules' freeze windows added", async () => {
+      const policy = marketHoursChangeWindow({
+        now: () => new Date("2026-11-28T14:00:00Z"),
+        marketCalendars: { prod: CRYPTO_PEAK_WINDOWS_EXAMPLE },
+      });
+      expect(await messagesOf(policy, [changeRecord(FLIP)])).toHaveLength(1);
+      const frozen = marketHoursChangeWindow({
+        now: () => new Date("2026-11-28T18:00:00Z"),
+        freezeWindows: [
+          { start: "2026-11-28T00:00:00Z", end: "2026-11-29T00:00:00Z", reason: "audit" },
+        ],
+      });
+      const repin = { desired: { releases: { blue: "2026.12.1", green: "2026.11.4" } } };
+      const [message] = await messagesOf(frozen, [changeRecord(repin)]);
+      expect(message).toContain('freeze window "audit"');
+    });
+
+    test("a calendar name the rules do not know is an error naming the setting", async () => {
+      const policy = marketHoursChangeWindow({
+        now: () => IN_SESSION,
+        marketCalendars: { prod: "lse" },
+      });
+      await expect(messagesOf(policy, [changeRecord(FLIP)])).rejects.toThrow(
+        'policies/config.json: market-hours-change-window.marketCalendars.prod: "lse" names no calendar',
+      );
     });
 
     test("deny: a crypto venue's peak window (14:00 UTC)", async () => {
@@ -210,7 +321,7 @@ describe("market-hours-change-window", () => {
     });
 
     test("pass: the deployed state equals the desired one", async () => {
-      const record = changeRecord({ calendar: NYSE_REGULAR, desired: DEPLOYED });
+      const record = changeRecord({ desired: DEPLOYED });
       const policy = marketHoursChangeWindow({ now: () => IN_SESSION });
       expect(await messagesOf(policy, [record])).toEqual([]);
     });

@@ -4,22 +4,28 @@
  */
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { engineSecret, RunningPack, type EngineResource } from "./engine";
+import committedRules from "../../policies/config.json";
+import { fileSettings, type PolicyPackConfigFile } from "../../policies/rules";
 
 const DB_PASSWORD = "s3cret-db-password";
 const POLICIES = [
   "db-restore-guard",
+  "fresh-change-record",
+  "immutable-releases",
   "market-hours-change-window",
   "pinned-versions",
   "protect-data",
   "secrets-stay-secret",
   "single-live-bot",
+  "stack-environment",
   "warm-standby",
 ];
 
 let pack: RunningPack;
 
 beforeAll(async () => {
-  pack = await RunningPack.start({ "aitb:environment": "prod", "aitb:dbPassword": DB_PASSWORD });
+  // The stack config says dev: the environment is still the map's for the stack in the URN (prod).
+  pack = await RunningPack.start({ "aitb:environment": "dev", "aitb:dbPassword": DB_PASSWORD });
 }, 120_000);
 
 afterAll(() => pack?.stop());
@@ -76,7 +82,18 @@ describe("the policy pack under Pulumi's policy runner", () => {
     expect(unprotected[0].message).toContain("is not protected");
   });
 
-  test("prod images without a digest are denied, read from the stack config", async () => {
+  test("hands the engine the committed rules (policies/config.json) as its initial config", async () => {
+    const rules = committedRules as PolicyPackConfigFile;
+    const expected = Object.fromEntries(
+      Object.keys(rules).map((name) => [
+        name,
+        { enforcementLevel: "mandatory", properties: fileSettings(rules, name) },
+      ]),
+    );
+    expect(await pack.initialConfig()).toEqual(expected);
+  });
+
+  test("prod images without a digest are denied: the stack in the URN is prod by the pack's map, whatever aitb:environment says", async () => {
     const diagnostics = await pack.analyze({
       ...container([], true),
       props: { image: "postgres:15.8", labels: [{ label: "aitb-role", value: "database" }] },

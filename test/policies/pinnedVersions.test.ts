@@ -1,9 +1,23 @@
 import { pinnedVersions } from "../../policies/pinnedVersions";
-import { azureService, dockerService, messagesOf, resource, violationsOf } from "./fixtures";
+import type { PlannedResource } from "../../cli/plan/evaluate";
+import * as fixtures from "./fixtures";
+import { azureService, dockerService, inStack, resource } from "./fixtures";
 
-function policyIn(environment: string | undefined, requireDigestIn?: string[]) {
-  return pinnedVersions({ stack: () => ({ environment, secretValues: [] }), requireDigestIn });
+/** The policy judging resources of one stack: the stack's name is in their URNs. */
+function policyIn(stack: string, requireDigestIn?: string[]) {
+  return { stack, policy: pinnedVersions({ requireDigestIn }) };
 }
+type Judged = ReturnType<typeof policyIn>;
+const messagesOf = (judged: Judged, resources: PlannedResource[]) =>
+  fixtures.messagesOf(
+    judged.policy,
+    resources.map((r) => inStack(r, judged.stack)),
+  );
+const violationsOf = (judged: Judged, resources: PlannedResource[]) =>
+  fixtures.violationsOf(
+    judged.policy,
+    resources.map((r) => inStack(r, judged.stack)),
+  );
 
 describe("pinned-versions", () => {
   test("pass: a Docker service pinned by tag in dev", async () => {
@@ -13,7 +27,9 @@ describe("pinned-versions", () => {
   test("deny: a Docker image with the moving tag latest", async () => {
     const service = dockerService("blue", "bot", { image: "ghcr.io/aitb/bot:latest" });
     const violations = await violationsOf(policyIn("dev"), [service]);
-    expect(violations).toEqual([expect.objectContaining({ level: "mandatory", urn: service.urn })]);
+    expect(violations).toEqual([
+      expect.objectContaining({ level: "mandatory", urn: inStack(service, "dev").urn }),
+    ]);
     expect(violations[0].message).toContain('uses the moving tag "latest"');
     expect(violations[0].message).toContain("aitb:releases");
   });
@@ -62,9 +78,10 @@ describe("pinned-versions", () => {
     expect(message).toContain("malformed digest");
   });
 
-  test("deny: without the environment, a prod stack's name stands in for it", async () => {
+  test("deny: the environment is the pack's map's: the loopback stack is dev, an unknown stack prod", async () => {
     const app = azureService("green", "webapp", { image: "ghcr.io/aitb/webapp:2026.11.4" });
-    expect(await messagesOf(policyIn(undefined), [app])).toHaveLength(1);
+    expect(await messagesOf(policyIn("loopback"), [app])).toEqual([]);
+    expect(await messagesOf(policyIn("perf"), [app])).toHaveLength(1);
   });
 
   test("pass: resources that run no image", async () => {

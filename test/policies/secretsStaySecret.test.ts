@@ -9,7 +9,7 @@ import { stackFactsFromEngine } from "../../policies/stackFacts";
 import { azureService, dockerService, messagesOf, resource, violationsOf } from "./fixtures";
 
 /** As `aitb plan` runs it: secrets arrive masked, no secret values are needed. */
-const planPolicy = secretsStaySecret({ stack: () => ({ environment: "prod", secretValues: [] }) });
+const planPolicy = secretsStaySecret({ stack: () => ({ secretValues: [] }) });
 
 const DB_PASSWORD = "s3cret-db-password";
 const API_KEY = "exchange-key-0123456789";
@@ -127,8 +127,8 @@ describe("secrets-stay-secret", () => {
       const facts = stackFactsFromEngine({
         PULUMI_CONFIG: JSON.stringify({ "aitb:dbPassword": "abc", "aitb:environment": "dev" }),
       });
-      expect(facts).toEqual({ environment: "dev", secretValues: [] });
-      expect(stackFactsFromEngine({})).toEqual({ environment: undefined, secretValues: [] });
+      expect(facts).toEqual({ secretValues: [] });
+      expect(stackFactsFromEngine({})).toEqual({ secretValues: [] });
     });
   });
 

@@ -41,25 +41,35 @@ describe("warm-standby", () => {
   });
 
   test("deny: staging too", async () => {
-    const record = changeRecord({ environment: "staging", desired: { activeColor: "blue" } });
+    const record = changeRecord({ stack: "staging", desired: { activeColor: "blue" } });
     const services = colors(azureService, "blue", { "inference-green": { minReplicas: 0 } });
     expect(await messagesOf(policy, [...services, record])).toHaveLength(1);
   });
 
   test("pass: dev is not judged, even with a standby missing", async () => {
-    const record = changeRecord({ environment: "dev", desired: { activeColor: "blue" } });
+    const record = changeRecord({ stack: "dev", desired: { activeColor: "blue" } });
     const services = colors(dockerService).filter((s) => s.name !== "webapp-green");
     expect(await messagesOf(policy, [...services, record])).toEqual([]);
   });
 
   test("pass: Docker containers count as one warm replica each", async () => {
-    const record = changeRecord({ environment: "staging", desired: { activeColor: "blue" } });
+    const record = changeRecord({ stack: "staging", desired: { activeColor: "blue" } });
     expect(await messagesOf(policy, [...colors(dockerService), record])).toEqual([]);
+  });
+
+  test("the environment is the stack's by the pack's map, not what the program was told", async () => {
+    const record = changeRecord({
+      stack: "prod",
+      environment: "dev",
+      desired: { activeColor: "blue" },
+    });
+    const services = colors(dockerService).filter((s) => s.name !== "webapp-green");
+    expect(await messagesOf(policy, [...services, record])).toHaveLength(1);
   });
 
   test("deny: dev when the setting names it", async () => {
     const custom = warmStandby({ environments: ["dev"] });
-    const record = changeRecord({ environment: "dev", desired: { activeColor: "blue" } });
+    const record = changeRecord({ stack: "dev", desired: { activeColor: "blue" } });
     const services = colors(dockerService).filter((s) => s.name !== "webapp-green");
     expect(await messagesOf(custom, [...services, record])).toHaveLength(1);
   });
