@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { proxyStartScript } from "../components/platform/azure/proxyApp";
-import { renderProxySite } from "../components/platform/azure/proxySite";
+import { renderHealthSite, renderProxySite } from "../components/platform/azure/proxySite";
 import { validateStackConfig } from "../config/validate";
 import { COLORS } from "../domain/colors";
 import { deploymentSpec, type DeploymentSpec } from "../domain/deployment";
@@ -183,7 +183,7 @@ describe("the Azure proxy site under nginx", () => {
   }
 
   it("sends each public route to the active color's app, with that app's name as Host", async () => {
-    const site = renderProxySite({ spec, routes: routeTable(spec), healthCheckSources: [] });
+    const site = renderProxySite({ spec, routes: routeTable(spec) });
     const proxy = await serve(site);
     try {
       const seen = async (url: string) => JSON.parse((await get(proxy.port, url)).body) as Seen;
@@ -208,9 +208,23 @@ describe("the Azure proxy site under nginx", () => {
     }
   });
 
-  it("answers every service's health route of both colors, and nothing else of it", async () => {
-    const site = renderProxySite({ spec, routes: routeTable(spec), healthCheckSources: [] });
+  it("serves no health-only route on the public site: such a path is an ordinary webapp path", async () => {
+    const site = renderProxySite({ spec, routes: routeTable(spec) });
+    expect(site).not.toContain("/_aitb/health/");
     const proxy = await serve(site);
+    try {
+      const answer = JSON.parse((await get(proxy.port, "/_aitb/health/bot-blue")).body) as Seen;
+      expect(answer).toMatchObject({
+        app: `webapp-${spec.activeColor}`,
+        url: "/_aitb/health/bot-blue",
+      });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("answers every service's health route of both colors on the health site, and nothing else", async () => {
+    const proxy = await serve(renderHealthSite(spec));
     try {
       for (const color of COLORS) {
         for (const service of SERVICE_NAMES) {
@@ -222,44 +236,27 @@ describe("the Azure proxy site under nginx", () => {
           });
         }
       }
-      // Only the exact health path: anything below it is an ordinary public path (the webapp).
-      const below = JSON.parse(
-        (await get(proxy.port, "/_aitb/health/bot-blue/orders")).body,
-      ) as Seen;
-      expect(below.app).toBe(`webapp-${spec.activeColor}`);
+      // Only the exact health paths: nothing else of any service, not even the public routes.
+      expect((await get(proxy.port, "/_aitb/health/bot-blue/orders")).status).toBe(404);
+      expect((await get(proxy.port, "/")).status).toBe(404);
+      expect((await get(proxy.port, "/dashboard/health")).status).toBe(404);
     } finally {
       await proxy.stop();
     }
   });
 
-  it("refuses the health routes to callers outside aitb:azure.healthCheckSources", async () => {
-    const closed = renderProxySite({
-      spec,
-      routes: routeTable(spec),
-      healthCheckSources: ["10.20.0.0/16"],
-    });
-    const proxy = await serve(closed);
-    try {
-      expect((await get(proxy.port, "/_aitb/health/bot-blue")).status).toBe(403);
-      expect((await get(proxy.port, "/")).status).toBe(200);
-    } finally {
-      await proxy.stop();
-    }
-    const open = renderProxySite({
-      spec,
-      routes: routeTable(spec),
-      healthCheckSources: [`${HOST}/32`],
-    });
-    const allowed = await serve(open);
-    try {
-      expect((await get(allowed.port, "/_aitb/health/bot-blue")).status).toBe(200);
-    } finally {
-      await allowed.stop();
-    }
+  it("renders a health site that a switch leaves unchanged", () => {
+    const flippedSpec = deploymentSpec(
+      validateStackConfig({ ...stackSource("prod").values, activeColor: spec.standbyColor }, NOW),
+    );
+    expect(renderHealthSite(flippedSpec)).toBe(renderHealthSite(spec));
+    expect(renderProxySite({ spec: flippedSpec, routes: routeTable(flippedSpec) })).not.toBe(
+      renderProxySite({ spec, routes: routeTable(spec) }),
+    );
   });
 
   it("lets a stopped proxy revision finish its in-flight requests (SIGTERM becomes a graceful stop)", async () => {
-    const site = renderProxySite({ spec, routes: routeTable(spec), healthCheckSources: [] });
+    const site = renderProxySite({ spec, routes: routeTable(spec) });
     const prepared = await prepare(site);
     const script = proxyStartScript({
       siteFile: path.join(prepared.dir, "site.conf"),
@@ -284,7 +281,7 @@ describe("the Azure proxy site under nginx", () => {
   });
 
   it("loses in-flight requests when nginx itself gets SIGTERM (why the start script traps it)", async () => {
-    const site = renderProxySite({ spec, routes: routeTable(spec), healthCheckSources: [] });
+    const site = renderProxySite({ spec, routes: routeTable(spec) });
     const prepared = await prepare(site);
     fs.writeFileSync(path.join(prepared.dir, "site.conf"), prepared.site);
     const [binary, ...args] = prepared.nginx;

@@ -1,4 +1,10 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { PlannedResource } from "../cli/plan/evaluate";
+import { postgresUrl } from "../components/platform/azure/database";
+import { JOBS_API } from "../components/platform/azure/forensicCopy";
+import { fileItemName, fileSecretName } from "../components/platform/azure/serviceApp";
 import type { Plan } from "../cli/plan/plan";
 import { COLORS } from "../domain/colors";
 import { ROLES } from "../domain/labels";
@@ -16,16 +22,30 @@ import {
 
 const APP = "azure-native:app:ContainerApp";
 const SERVER = "azure-native:dbforpostgresql:Server";
+const ON_DEMAND_BACKUP = "azure-native:dbforpostgresql:BackupsAutomaticAndOnDemand";
+const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+/** A Key Vault secret URL with a version: .../secrets/<name>/<version>. */
+const versioned = (name: string) =>
+  new RegExp(`^https://[a-z0-9-]+\\.vault\\.azure\\.net/secrets/${name}/[^/]+$`);
 
 interface AppInputs {
   tags: Record<string, string>;
   configuration: {
-    ingress: { external: boolean; targetPort: number };
+    ingress: {
+      external: boolean;
+      targetPort: number;
+      ipSecurityRestrictions?: { ipAddressRange: string; action: string }[];
+    };
     secrets: { name: string; keyVaultUrl?: string; value?: unknown }[];
   };
   template: {
-    containers: { image: string; env: { name: string; value?: string; secretRef?: string }[] }[];
+    containers: {
+      image: string;
+      env: { name: string; value?: string; secretRef?: string }[];
+      volumeMounts?: { mountPath: string; subPath: string }[];
+    }[];
     scale: { minReplicas: number; maxReplicas: number };
+    volumes?: { name: string; secrets: { secretRef: string; path: string }[] }[];
   };
 }
 
@@ -146,7 +166,7 @@ describe.each(["staging", "prod"])("the %s stack on Azure", (stack) => {
       const bot = named(plan, `bot-${color}`);
       for (const name of ["database-url", "exchange-api-key"]) {
         const secret = secretOf(bot, name);
-        expect(secret?.keyVaultUrl).toMatch(new RegExp(`/secrets/${name}$`));
+        expect(secret?.keyVaultUrl).toMatch(versioned(name));
         expect(secret?.value).toBeUndefined();
       }
       expect(envOf(bot)).toMatchObject({
@@ -204,7 +224,82 @@ describe.each(["staging", "prod"])("the %s stack on Azure", (stack) => {
     );
   });
 
-  it("health-checks every service of both colors through the proxy, and the public routes", () => {
+  it("exposes no health-only route without aitb:azure.healthCheckSources, and checks the public routes", () => {
+    expect(apps(plan).map((r) => r.name)).not.toContain("proxy-health");
+    const site = envOf(named(plan, "proxy")).AITB_NGINX_SITE as string;
+    expect(site).not.toContain("/_aitb/health/");
+    const gate = named(plan, "aitb-health-checks");
+    const checks = JSON.parse(
+      (gate.inputs.environment as Record<string, string>).AITB_HEALTH_CHECKS,
+    ) as { name: string; url: string }[];
+    expect(checks.map((c) => c.name).sort()).toEqual([
+      "public /",
+      "public /api/",
+      "public /dashboard/",
+    ]);
+    expect(checks.find((c) => c.name === "public /dashboard/")?.url).toMatch(
+      /\/dashboard\/health$/,
+    );
+  });
+
+  it("waits for no on-demand backup: no app, router, gate or restore depends on one", () => {
+    const backups = plan.resources.filter((r) => r.type === ON_DEMAND_BACKUP).map((r) => r.urn);
+    for (const resource of plan.resources) {
+      expect({
+        name: resource.name,
+        waitsFor: resource.dependsOn.filter((u) => backups.includes(u)),
+      }).toEqual({ name: resource.name, waitsFor: [] });
+    }
+  });
+
+  it("references every vault secret by version, so a rotation reaches the apps only through an update", () => {
+    const references = plan.resources
+      .filter((r) => r.type === APP || r.type === "azure-native:app:Job")
+      .flatMap((r) => (r.inputs as unknown as AppInputs).configuration.secrets ?? [])
+      .filter((secret) => secret.keyVaultUrl);
+    expect(references.length).toBeGreaterThan(5);
+    for (const secret of references) expect(secret.keyVaultUrl).toMatch(versioned("[a-z0-9-]+"));
+  });
+
+  it("protects the data and nothing that runs: no app or job is protected", () => {
+    const running = plan.resources.filter(
+      (r) => r.type === APP || r.type === "azure-native:app:Job" || r.type === ON_DEMAND_BACKUP,
+    );
+    expect(running.length).toBeGreaterThan(11);
+    for (const resource of running)
+      expect([resource.name, resource.protect]).toEqual([resource.name, false]);
+  });
+});
+
+describe("health-only routes with aitb:azure.healthCheckSources", () => {
+  const azure = stackSource("prod").values.azure as Record<string, unknown>;
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planOf("prod", {
+      azure: { ...azure, healthCheckSources: ["203.0.113.0/28", "198.51.100.7/32"] },
+    });
+  });
+
+  it("serves them from their own app, whose ingress admits only those ranges", () => {
+    const health = named(plan, "proxy-health");
+    const ingress = appInputs(health).configuration.ingress;
+    expect(ingress.external).toBe(true);
+    expect(ingress.ipSecurityRestrictions).toEqual([
+      expect.objectContaining({ ipAddressRange: "203.0.113.0/28", action: "Allow" }),
+      expect.objectContaining({ ipAddressRange: "198.51.100.7/32", action: "Allow" }),
+    ]);
+    const site = envOf(health).AITB_NGINX_SITE as string;
+    for (const color of COLORS) {
+      expect(site).toContain(`location = /_aitb/health/bot-${color} {`);
+      expect(site).toContain(`proxy_pass http://bot-${color}:80/health;`);
+    }
+    expect(envOf(named(plan, "proxy")).AITB_NGINX_SITE).not.toContain("/_aitb/health/");
+    expect(appInputs(named(plan, "proxy")).configuration.ingress.ipSecurityRestrictions).toBe(
+      undefined,
+    );
+  });
+
+  it("health-checks every service of both colors there, and the public routes", () => {
     const gate = named(plan, "aitb-health-checks");
     const checks = JSON.parse(
       (gate.inputs.environment as Record<string, string>).AITB_HEALTH_CHECKS,
@@ -212,18 +307,22 @@ describe.each(["staging", "prod"])("the %s stack on Azure", (stack) => {
     for (const color of COLORS) {
       for (const service of SERVICE_NAMES) {
         const check = checks.find((c) => c.name === `${service}-${color}`);
-        expect(check?.url).toMatch(new RegExp(`^https://.+/_aitb/health/${service}-${color}$`));
+        expect(check?.url).toMatch(
+          new RegExp(`^https://proxy-health\\..+/_aitb/health/${service}-${color}$`),
+        );
         expect(check?.expect).toMatchObject({ service, color, release: plan.releases[color] });
       }
     }
-    expect(checks.find((c) => c.name === "public /dashboard/")?.url).toMatch(
-      /\/dashboard\/health$/,
-    );
-    const site = envOf(named(plan, "proxy")).AITB_NGINX_SITE as string;
-    for (const color of COLORS) {
-      expect(site).toContain(`location = /_aitb/health/bot-${color} {`);
-      expect(site).toContain(`proxy_pass http://bot-${color}:80/health;`);
-    }
+    expect(checks.find((c) => c.name === "public /")?.url).toMatch(/^https:\/\/proxy\./);
+    expect(gate.dependsOn).toContain(named(plan, "proxy-health").urn);
+  });
+
+  it("leaves the health app out of a switch", async () => {
+    const after = await planOf("prod", {
+      azure: { ...azure, healthCheckSources: ["203.0.113.0/28", "198.51.100.7/32"] },
+      ...flipped(stackSource("prod")),
+    });
+    expect(named(after, "proxy-health").inputs).toEqual(named(plan, "proxy-health").inputs);
   });
 });
 
@@ -277,11 +376,13 @@ describe("switching the active color on prod", () => {
     expect(named(after, `webapp-${after.activeColor}`).deleteBeforeReplace).toBe(false);
   });
 
-  it("names a new pre-switch backup for the new routing", () => {
+  it("replaces the pre-switch backup under a new name, deleting the old one once the new exists", () => {
     const name = (plan: Plan) => named(plan, "pre-switch-backup").inputs.backupName as string;
     expect(name(before)).toMatch(/^pre-switch-green-2026-11-4-[0-9a-f]{8}$/);
     expect(name(after)).toMatch(/^pre-switch-blue-2026-11-3-[0-9a-f]{8}$/);
-    expect(named(after, "pre-switch-backup").retainOnDelete).toBe(true);
+    const backup = named(after, "pre-switch-backup");
+    // Not retained and not deleted first: the replacement is created, then the old one deleted.
+    expect([backup.retainOnDelete, backup.deleteBeforeReplace]).toEqual([false, false]);
   });
 });
 
@@ -336,7 +437,7 @@ describe("a declared restore on prod", () => {
     for (const service of ["bot", "webapp", "dashboard"]) {
       const blue = named(plan, `${service}-blue`);
       expect(secretOf(blue, "database-url")?.keyVaultUrl).toMatch(
-        new RegExp(`/secrets/database-url-${target}$`),
+        versioned(`database-url-${target}`),
       );
       expect(envOf(blue).AITB_DATABASE).toBe(`${target}/aitb`);
       expect(envOf(named(plan, `${service}-green`)).AITB_DATABASE).toBe("aitb-prod-pg/aitb");
@@ -354,7 +455,7 @@ describe("a declared restore on prod", () => {
       azCliVersion: "2.67.0",
       forceUpdateTag: `${target}/INC-7781`,
     });
-    expect(run.inputs.scriptContent).toContain("/start?api-version=");
+    expect(run.inputs.scriptContent).toContain(`/start?api-version=${JOBS_API}`);
     const template = job.inputs.template as {
       initContainers: { image: string; command: string[]; env: { secretRef?: string }[] }[];
       containers: { command: string[]; env: { name: string; value?: string }[] }[];
@@ -366,7 +467,7 @@ describe("a declared restore on prod", () => {
       { name: "DATABASE_URL", secretRef: "database-url" },
     ]);
     const secrets = (job.inputs.configuration as { secrets: { keyVaultUrl: string }[] }).secrets;
-    expect(secrets[0].keyVaultUrl).toMatch(/\/secrets\/database-url$/);
+    expect(secrets[0].keyVaultUrl).toMatch(versioned("database-url"));
     expect(template.containers[0].command.join(" ")).toContain("--container-name forensics --name");
     expect(template.containers[0].env).toContainEqual({
       name: "AITB_FORENSIC_PREFIX",
@@ -481,5 +582,292 @@ describe("azure config the schema cannot judge", () => {
       azure: { location: "eastus", resourceGroupName: "rg-aitb-prod", frontDoor: true },
     });
     expect(error.issues[0].key).toBe("aitb:azure.frontDoor");
+  });
+});
+
+describe("pre-switch backups on Azure", () => {
+  it("takes no on-demand backup on staging's Burstable tier, which Azure refuses, and says how to restore", async () => {
+    const plan = await planOf("staging");
+    expect(plan.resources.filter((r) => r.type === ON_DEMAND_BACKUP)).toEqual([]);
+    const locations = plan.outputs.backupLocations as Record<string, string>;
+    expect(locations.databaseSnapshots).toMatch(
+      /automatic backups \(point-in-time restore to any second within 7 days; the Burstable tier takes no on-demand backups\)/,
+    );
+    // Every app of both colors and the proxy are declared: nothing stops before them.
+    expect(apps(plan)).toHaveLength(11);
+  });
+
+  it("declares one on-demand backup per change on prod, never retained, however many changes follow", async () => {
+    const names = new Set<string>();
+    for (let change = 1; change <= 9; change += 1) {
+      const plan = await planOf("prod", {
+        change: {
+          class: "emergency",
+          reason: `Switch ${change}`,
+          incident: `INC-${change}`,
+          requestedBy: "on-call",
+          at: `2026-11-25T1${change}:00:00Z`,
+        },
+        ...(change % 2 ? flipped(stackSource("prod")) : {}),
+      });
+      const backups = plan.resources.filter((r) => r.type === ON_DEMAND_BACKUP);
+      expect(backups).toHaveLength(1);
+      expect(backups[0].retainOnDelete).toBe(false);
+      names.add(backups[0].inputs.backupName as string);
+    }
+    // Each change replaces the last backup (a new name), and Pulumi deletes the replaced one: at
+    // most two exist at once, under Azure's limit of 7 per server.
+    expect(names.size).toBe(9);
+  });
+});
+
+describe("the forensic job before any restore", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planOf("prod");
+  });
+
+  it("exists with its start permission from the first deploy, long before a restore uses it", () => {
+    const job = named(plan, "forensic-copy");
+    expect(job.type).toBe("azure-native:app:Job");
+    const grant = named(plan, "forensic-run-starts-forensic-copy");
+    expect(grant.type).toBe(ROLE_ASSIGNMENT);
+    expect(grant.inputs.scope).toBe("forensic-copy-id");
+    expect(grant.inputs.roleDefinitionId).toMatch(/\/b9a307c4-5aa3-4b52-ba60-2b17c136cd7b$/);
+    expect(plan.resources.map((r) => r.name)).not.toContain("forensic-copy-run");
+    const template = job.inputs.template as {
+      containers: { env: { name: string; value?: string }[] }[];
+    };
+    expect(template.containers[0].env).toContainEqual({
+      name: "AITB_FORENSIC_PREFIX",
+      value: "manual",
+    });
+  });
+
+  it("bounds the run: a start refused while the grant spreads is retried for a while, the wait for the copy ends", async () => {
+    const database = stackSource("prod").values.database as Record<string, unknown>;
+    const restored = await planOf("prod", {
+      database: {
+        ...database,
+        restore: {
+          pointInTime: "2026-11-25T14:00:00Z",
+          color: "blue",
+          reason: "r",
+          incident: "INC-1",
+        },
+      },
+    });
+    const run = named(restored, "forensic-copy-run");
+    expect(run.dependsOn).toContain(named(restored, "forensic-run-starts-forensic-copy").urn);
+    const env = Object.fromEntries(
+      (run.inputs.environmentVariables as { name: string; value: string }[]).map((e) => [
+        e.name,
+        e.value,
+      ]),
+    );
+    expect(Number(env.AITB_AUTH_WAIT_SECONDS)).toBeGreaterThan(10 * 60);
+    expect(Number(env.AITB_TIMEOUT_SECONDS)).toBeLessThan(4 * 3600);
+  });
+});
+
+describe("release files on Azure", () => {
+  type Releases = Record<string, { services: Record<string, { files?: Record<string, string> }> }>;
+  const withRisk = (content: string) => {
+    const releases = structuredClone(stackSource("prod").values.releases) as Releases;
+    releases["2026.11.3"].services.bot.files = { "/etc/aitb/risk.yaml": content };
+    return { releases };
+  };
+
+  it("reaches the app as a new revision when only a file's content changes", async () => {
+    const before = await planOf("prod", withRisk("max_position_usd: 250000\n"));
+    const after = await planOf("prod", withRisk("max_position_usd: 100000\n"));
+    const blue = (plan: Plan) => appInputs(named(plan, "bot-blue"));
+    const secretName = fileSecretName("/etc/aitb/risk.yaml");
+    // The app-level secret keeps its name (never removed under a running revision) ...
+    for (const plan of [before, after]) {
+      expect(blue(plan).configuration.secrets.map((s) => s.name)).toContain(secretName);
+    }
+    // ... and the template, whose every change is a new revision, names the content.
+    const item = (plan: Plan) => blue(plan).template.volumes?.[0].secrets[0];
+    expect(item(before)).toEqual({
+      secretRef: secretName,
+      path: fileItemName("/etc/aitb/risk.yaml", "max_position_usd: 250000\n"),
+    });
+    expect(item(after)?.path).not.toBe(item(before)?.path);
+    expect(blue(after).template.containers[0].volumeMounts).toEqual([
+      { volumeName: "release-files", mountPath: "/etc/aitb/risk.yaml", subPath: item(after)?.path },
+    ]);
+    const changedApps = changedUrns(before, after)
+      .map((urn) => after.resources.find((r) => r.urn === urn))
+      .filter((r) => r?.type === APP)
+      .map((r) => r?.name);
+    expect(changedApps).toEqual(["bot-blue"]);
+  });
+});
+
+describe("the database URL", () => {
+  const password = "p@ss:w/rd?#%x";
+
+  it("percent-encodes the user and password, so any character survives", () => {
+    const url = postgresUrl({
+      user: "aitb",
+      password,
+      host: "aitb-prod-pg.postgres.database.azure.com",
+      port: 5432,
+      database: "aitb",
+    });
+    const parsed = new URL(url);
+    expect(decodeURIComponent(parsed.password)).toBe(password);
+    expect(decodeURIComponent(parsed.username)).toBe("aitb");
+    expect(parsed.hostname).toBe("aitb-prod-pg.postgres.database.azure.com");
+    expect(parsed.port).toBe("5432");
+    expect(parsed.pathname).toBe("/aitb");
+    expect(parsed.searchParams.get("sslmode")).toBe("require");
+    expect(parsed.hash).toBe("");
+  });
+
+  it("is read by libpq as the host and port it names (psql tries to connect there)", () => {
+    const url = postgresUrl({
+      user: "aitb",
+      password,
+      host: "127.0.0.1",
+      port: 9,
+      database: "aitb",
+    });
+    const result = spawnSync("psql", ["-X", "-d", url, "-c", "select 1"], {
+      encoding: "utf8",
+      env: { ...process.env, PGCONNECT_TIMEOUT: "2" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('connection to server at "127.0.0.1", port 9 failed');
+    // The same URL built without encoding points libpq somewhere else.
+    const raw = `postgres://aitb:${password}@127.0.0.1:9/aitb?sslmode=require`;
+    const wrong = spawnSync("psql", ["-X", "-d", raw, "-c", "select 1"], {
+      encoding: "utf8",
+      env: { ...process.env, PGCONNECT_TIMEOUT: "2" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(wrong.stderr).not.toContain('connection to server at "127.0.0.1", port 9 failed');
+  });
+});
+
+describe("availability on Azure", () => {
+  it("makes prod's environment zone-redundant and its database highly available across zones", async () => {
+    const plan = await planOf("prod");
+    expect(named(plan, "environment").inputs.zoneRedundant).toBe(true);
+    expect(named(plan, "postgres").inputs.highAvailability).toMatchObject({
+      mode: "ZoneRedundant",
+    });
+  });
+
+  it("keeps staging (Burstable) single-zone, without a standby", async () => {
+    const plan = await planOf("staging");
+    expect(named(plan, "environment").inputs.zoneRedundant).toBe(false);
+    expect(named(plan, "postgres").inputs.highAvailability).toMatchObject({ mode: "Disabled" });
+  });
+
+  it("refuses high availability on the Burstable tier, naming the key", async () => {
+    const database = stackSource("staging").values.database as Record<string, unknown>;
+    const error = await configFailureOf("staging", {
+      database: { ...database, highAvailability: "SameZone" },
+    });
+    expect(error.issues).toEqual([
+      {
+        key: "aitb:database.highAvailability",
+        message: expect.stringContaining('"SameZone" is not available on the Burstable tier'),
+      },
+    ]);
+  });
+
+  it("refuses a zone-redundant environment on a subnet smaller than /23", async () => {
+    const azure = stackSource("prod").values.azure as Record<string, unknown>;
+    const error = await configFailureOf("prod", {
+      azure: {
+        ...azure,
+        network: {
+          addressSpace: "10.40.0.0/16",
+          appsSubnet: "10.40.0.0/24",
+          databaseSubnet: "10.40.2.0/24",
+        },
+      },
+    });
+    expect(error.issues.map((i) => i.key)).toEqual(["aitb:azure.network.appsSubnet"]);
+    expect(error.issues[0].message).toContain("/23 or larger");
+  });
+});
+
+describe("images the platform runs on Azure", () => {
+  it("refuses a proxy, pg_dump or Azure CLI image without a digest, naming the key and the fix", async () => {
+    const source = stackSource("prod").values;
+    const error = await configFailureOf("prod", {
+      proxy: { ...(source.proxy as object), image: "nginx:1.27.2" },
+      database: { ...(source.database as object), image: "postgres:15.8" },
+      azure: { ...(source.azure as object), cliImage: undefined },
+    });
+    const byKey = Object.fromEntries(error.issues.map((i) => [i.key, i.message]));
+    expect(byKey["aitb:proxy.image"]).toContain('"nginx:1.27.2" is not pinned by digest');
+    expect(byKey["aitb:proxy.image"]).toContain(
+      "az acr import --name <registry> --source docker.io/library/nginx:1.27.2 --image nginx:1.27.2",
+    );
+    expect(byKey["aitb:database.image"]).toContain('"postgres:15.8" is not pinned by digest');
+    expect(byKey["aitb:azure.cliImage"]).toMatch(
+      /^is missing; the azure target needs it pinned by digest/,
+    );
+  });
+
+  it("runs the pinned images it was given", async () => {
+    const plan = await planOf("prod");
+    const source = stackSource("prod").values as {
+      proxy: { image: string };
+      database: { image: string };
+      azure: { cliImage: string };
+    };
+    expect(appInputs(named(plan, "proxy")).template.containers[0].image).toBe(source.proxy.image);
+    const job = named(plan, "forensic-copy").inputs.template as {
+      initContainers: { image: string }[];
+      containers: { image: string }[];
+    };
+    expect(job.initContainers[0].image).toBe(source.database.image);
+    expect(job.containers[0].image).toBe(source.azure.cliImage);
+  });
+});
+
+describe("Azure API versions in use", () => {
+  const apiVersionOf = (module: string, resource: string) => {
+    const file = path.join(ROOT, "node_modules/@pulumi/azure-native", module, `${resource}.d.ts`);
+    return /Uses Azure REST API version ([0-9a-z-]+)\./.exec(fs.readFileSync(file, "utf8"))?.[1];
+  };
+
+  it("are GA for the database, the vaults, identities, storage, network and role assignments", () => {
+    const modules: [string, string][] = [
+      ["dbforpostgresql", "server"],
+      ["dbforpostgresql", "database"],
+      ["dbforpostgresql", "backupsAutomaticAndOnDemand"],
+      ["keyvault", "vault"],
+      ["keyvault", "secret"],
+      ["managedidentity", "userAssignedIdentity"],
+      ["authorization", "roleAssignment"],
+      ["storage", "storageAccount"],
+      ["network", "virtualNetwork"],
+      ["resources", "azureCliScript"],
+    ];
+    for (const [module, resource] of modules) {
+      const version = apiVersionOf(module, resource);
+      expect({ resource, version }).toEqual({
+        resource,
+        version: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      });
+    }
+    expect(JOBS_API).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("are, for Container Apps, the one preview docs/azure.md names as the exception", () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs/azure.md"), "utf8");
+    for (const resource of ["containerApp", "managedEnvironment", "job"]) {
+      const version = apiVersionOf("app", resource);
+      expect(version).toMatch(/-preview$/);
+      expect(doc).toContain(`\`${version}\``);
+    }
   });
 });

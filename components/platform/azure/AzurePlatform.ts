@@ -17,17 +17,19 @@ import type {
   ServiceRequest,
   SnapshotRequest,
 } from "../types";
+import { resolveRestorePoint } from "../../../domain/restore";
 import { azureConfigIssues } from "./configChecks";
 import { liveServer, restoredServer, type ServerHandle } from "./database";
-import { forensicCopy } from "./forensicCopy";
+import { forensicJob, forensicRun, MANUAL_COPY_PREFIX, type ForensicJob } from "./forensicCopy";
 import { buildFoundation, type Foundation } from "./foundation";
 import { gateChecks } from "../../health/gateChecks";
-import { azureNames, PROXY_APP, type AzureConfig, type AzureNames } from "./names";
+import { azureNames, HEALTH_APP, PROXY_APP, type AzureConfig, type AzureNames } from "./names";
 import { nameAfter } from "./outputs";
-import { preSwitchBackup, preSwitchBackupName } from "./preSwitchBackup";
-import { proxyApp } from "./proxyApp";
-import { healthRoute, renderProxySite } from "./proxySite";
+import { onDemandBackupsSupported, preSwitchBackup, preSwitchBackupName } from "./preSwitchBackup";
+import { healthApp, proxyApp } from "./proxyApp";
+import { healthRoute, renderHealthSite, renderProxySite } from "./proxySite";
 import { serviceApp } from "./serviceApp";
+import { azureSettings, type AzureSettings } from "./settings";
 import { buildStorage, configBackupBlob, type BackupStorage } from "./storage";
 import { VaultSecrets, type VaultReference } from "./vaultSecrets";
 
@@ -37,6 +39,15 @@ interface Ground {
   vault: VaultSecrets;
   storage: BackupStorage;
   publicEndpoint: pulumi.Output<string>;
+  /** The health-only routes' app, when aitb:azure.healthCheckSources says who may call it. */
+  healthEndpoint?: pulumi.Output<string>;
+}
+
+/** Azure always reports the environment's default domain; only an offline plan (SDK mocks) lacks it. */
+function endpointOf(foundation: Foundation, app: string): pulumi.Output<string> {
+  return foundation.defaultDomain.apply(
+    (domain) => `https://${app}.${domain ?? "<environment default domain>"}`,
+  );
 }
 
 /**
@@ -49,9 +60,11 @@ export class AzurePlatform implements Platform {
   readonly target = "azure" as const;
   private readonly azure: AzureConfig;
   private readonly names: AzureNames;
+  private readonly settings: AzureSettings;
   private ground?: Ground;
-  private live?: ServerHandle;
+  private live?: ServerHandle & { database: pulumi.Resource };
   private liveUrl?: VaultReference;
+  private forensic?: ForensicJob;
   private readonly apps: pulumi.Resource[] = [];
 
   constructor(private readonly context: PlatformContext) {
@@ -66,6 +79,7 @@ export class AzurePlatform implements Platform {
     }
     this.azure = azure;
     this.names = azureNames(context.stack, azure);
+    this.settings = azureSettings(context.config);
     const issues = azureConfigIssues(context.config, this.names);
     if (issues.length > 0) throw new ConfigError(issues);
   }
@@ -75,17 +89,39 @@ export class AzurePlatform implements Platform {
     return this.ground;
   }
 
-  private get liveServer(): ServerHandle & { urlSecret: VaultReference } {
-    if (!this.live || !this.liveUrl) throw new Error("database() must run before this step");
-    return { ...this.live, urlSecret: this.liveUrl };
+  private get liveServer(): ServerHandle & { urlSecret: VaultReference; forensic: ForensicJob } {
+    if (!this.live || !this.liveUrl || !this.forensic) {
+      throw new Error("database() must run before this step");
+    }
+    return { ...this.live, urlSecret: this.liveUrl, forensic: this.forensic };
+  }
+
+  /** Checked by azureConfigIssues before anything registers. */
+  private get cliImage(): string {
+    if (!this.azure.cliImage) throw new Error("aitb:azure.cliImage is missing");
+    return this.azure.cliImage;
   }
 
   foundation(_spec: DeploymentSpec, parent: pulumi.Resource): void {
     const { config, secrets, stack } = this.context;
-    const foundation = buildFoundation({ stack, azure: this.azure, names: this.names }, parent);
-    const vault = new VaultSecrets(foundation, stack, this.names.vault);
-    vault.store("exchange-api-key", secrets.exchangeApiKey, foundation.vault);
-    vault.store("db-password", secrets.dbPassword, foundation.vault);
+    const foundation = buildFoundation(
+      {
+        stack,
+        azure: this.azure,
+        names: this.names,
+        databaseUsers: this.settings.databaseUsers,
+        zoneRedundant: this.settings.zoneRedundant,
+      },
+      parent,
+    );
+    const vault = new VaultSecrets(foundation, stack);
+    vault.store(
+      "exchange-api-key",
+      secrets.exchangeApiKey,
+      "exchange",
+      foundation.vaults.exchange.vault,
+    );
+    vault.store("db-password", secrets.dbPassword, "database", foundation.vaults.database.vault);
     const storage = buildStorage(
       {
         stack,
@@ -96,29 +132,48 @@ export class AzurePlatform implements Platform {
       },
       parent,
     );
-    // Azure always reports the default domain; only an offline plan (SDK mocks) lacks it.
     const publicEndpoint = this.azure.proxyCertificateId
       ? pulumi.output(`https://${config.proxy.hostname}`)
-      : foundation.defaultDomain.apply(
-          (domain) => `https://${PROXY_APP}.${domain ?? "<environment default domain>"}`,
-        );
-    this.ground = { foundation, vault, storage, publicEndpoint };
+      : endpointOf(foundation, PROXY_APP);
+    const healthEndpoint = this.azure.healthCheckSources.length
+      ? endpointOf(foundation, HEALTH_APP)
+      : undefined;
+    this.ground = { foundation, vault, storage, publicEndpoint, healthEndpoint };
   }
 
   database(parent: pulumi.Resource): DatabaseHandle {
-    const { foundation, vault } = this.built;
+    const { foundation, vault, storage } = this.built;
+    const { config, stack } = this.context;
     const live = liveServer(
       {
-        stack: this.context.stack,
-        db: this.context.config.database,
+        stack,
+        db: config.database,
         name: this.names.server,
         password: this.context.secrets.dbPassword,
+        highAvailability: this.settings.highAvailability,
         foundation,
       },
       parent,
     );
     this.live = live;
-    this.liveUrl = vault.store("database-url", live.url, foundation.vault, live.identity);
+    this.liveUrl = vault.store("database-url", live.url, "database", live.server, live.identity);
+    const restore = config.database.restore;
+    const point = restore
+      ? resolveRestorePoint(config.database, restore, config.releaseHistory)
+      : undefined;
+    this.forensic = forensicJob(
+      {
+        stack,
+        prefix: restore && point ? `${point.target}/${restore.incident}` : MANUAL_COPY_PREFIX,
+        incident: restore?.incident,
+        liveUrl: this.liveUrl,
+        dumpImage: config.database.image,
+        cliImage: this.cliImage,
+        foundation,
+        storage,
+      },
+      parent,
+    );
     return {
       identity: live.identity,
       url: live.url,
@@ -127,8 +182,9 @@ export class AzurePlatform implements Platform {
   }
 
   service(request: ServiceRequest, parent: pulumi.Resource): ServiceHandle {
-    const { foundation, vault, publicEndpoint } = this.built;
+    const { foundation, vault, healthEndpoint } = this.built;
     const { spec } = request;
+    const live = this.live;
     const resource = serviceApp(
       {
         stack: this.context.stack,
@@ -136,15 +192,19 @@ export class AzurePlatform implements Platform {
         secretEnv: request.secretEnv,
         foundation,
         vault,
-        registryServer: this.azure.containerRegistry?.server,
-        dependsOn: [...request.dependsOn, ...foundation.appPrerequisites],
+        identity: foundation.identities[spec.service],
+        dependsOn: [
+          ...request.dependsOn,
+          // A database user starts once the server exists (nothing else ties it to the server).
+          ...(spec.settings.usesDatabase && live ? [live.server, live.database] : []),
+        ],
       },
       parent,
     );
     this.apps.push(resource);
     return {
       resource,
-      healthUrl: publicEndpoint.apply(
+      healthUrl: healthEndpoint?.apply(
         (endpoint) => `${endpoint}${healthRoute(spec.service, spec.color)}`,
       ),
     };
@@ -153,39 +213,65 @@ export class AzurePlatform implements Platform {
   router(request: RouterRequest, parent: pulumi.Resource): RouterHandle {
     const { foundation, publicEndpoint } = this.built;
     const { config, stack } = this.context;
-    const site = renderProxySite({
-      spec: request.spec,
-      routes: request.routes,
-      healthCheckSources: this.azure.healthCheckSources,
-    });
     const proxy = proxyApp(
       {
         stack,
         spec: request.spec,
-        site,
+        site: renderProxySite({ spec: request.spec, routes: request.routes }),
         image: config.proxy.image,
         replicas: this.azure.proxyReplicas,
         hostname: config.proxy.hostname,
         certificateId: this.azure.proxyCertificateId,
         foundation,
-        // nginx resolves every upstream and health route when it starts: all apps must exist.
+        // nginx resolves every upstream when it starts: all apps must exist.
         dependsOn: [...request.dependsOn, ...this.apps],
       },
       parent,
     );
-    return { publicEndpoint, resources: [proxy] };
+    const resources: pulumi.Resource[] = [proxy];
+    if (this.azure.healthCheckSources.length) {
+      resources.push(
+        healthApp(
+          {
+            stack,
+            site: renderHealthSite(request.spec),
+            image: config.proxy.image,
+            sources: this.azure.healthCheckSources,
+            foundation,
+            dependsOn: [...this.apps],
+          },
+          parent,
+        ),
+      );
+    }
+    return { publicEndpoint, resources };
   }
 
+  /**
+   * Nothing waits for the pre-switch backup: the handle carries no resource to wait on, so the
+   * apps and the router go ahead while it is taken. On the Burstable tier Azure takes no
+   * on-demand backups at all; the automatic backups restore any instant within the retention,
+   * and aitb:releaseHistory records the instant of each switch.
+   */
   snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle {
     const { foundation } = this.built;
     const live = this.liveServer;
     const { config } = this.context;
+    const retention = `point-in-time restore to any second within ${config.database.backupRetentionDays} days`;
+    if (!onDemandBackupsSupported(config.database)) {
+      return {
+        location: pulumi.output(
+          `${live.name} automatic backups (${retention}; the ${config.database.tier} tier takes no on-demand backups): restore the state before this change to its instant in aitb:releaseHistory`,
+        ),
+        resources: [],
+      };
+    }
     const name = preSwitchBackupName(
       { color: config.activeColor, release: config.slots[config.activeColor].release },
       request.switchKey,
       config.change,
     );
-    const backup = preSwitchBackup(
+    preSwitchBackup(
       {
         name,
         server: nameAfter(live.server, live.name),
@@ -195,10 +281,8 @@ export class AzurePlatform implements Platform {
       parent,
     );
     return {
-      location: pulumi.output(
-        `${live.name} on-demand backup ${name} (point-in-time restore to any second within ${config.database.backupRetentionDays} days)`,
-      ),
-      resources: [backup],
+      location: pulumi.output(`${live.name} on-demand backup ${name} (${retention})`),
+      resources: [],
     };
   }
 
@@ -210,7 +294,7 @@ export class AzurePlatform implements Platform {
   }
 
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle {
-    const { foundation, vault, storage } = this.built;
+    const { foundation, vault } = this.built;
     const live = this.liveServer;
     const { config, stack, secrets } = this.context;
     const target = request.point.target;
@@ -219,16 +303,14 @@ export class AzurePlatform implements Platform {
       // azureConfigIssues rejects such a config before anything registers.
       throw new Error(`restore ${target} has no instant to restore to`);
     }
-    const copy = forensicCopy(
+    const copy = forensicRun(
       {
         stack,
         target,
         incident: request.incident,
-        liveUrl: live.urlSecret,
-        dumpImage: config.database.image,
-        cliImage: this.azure.cliImage,
+        cliImage: this.cliImage,
         foundation,
-        storage,
+        forensic: live.forensic,
       },
       parent,
     );
@@ -251,6 +333,7 @@ export class AzurePlatform implements Platform {
     const url = vault.store(
       `database-url-${target}`,
       restored.url,
+      "database",
       restored.server,
       restored.identity,
     );
@@ -262,16 +345,27 @@ export class AzurePlatform implements Platform {
     };
   }
 
+  /**
+   * With a health-only app, every service of both colors and the public routes; without one
+   * (no aitb:azure.healthCheckSources) only the public routes, the one thing reachable from
+   * where `pulumi up` runs.
+   */
   healthChecks(
     spec: DeploymentSpec,
     services: Record<Color, ServiceHandle[]>,
     publicEndpoint: pulumi.Output<string>,
   ): pulumi.Output<HealthCheck[]> {
-    return gateChecks(
-      spec,
-      services,
-      publicEndpoint,
-      this.context.config.healthGate.heartbeatMaxAgeSeconds,
+    const heartbeat = this.context.config.healthGate.heartbeatMaxAgeSeconds;
+    if (this.built.healthEndpoint) return gateChecks(spec, services, publicEndpoint, heartbeat);
+    const active = spec.colors[spec.activeColor];
+    return publicEndpoint.apply((endpoint) =>
+      active.services
+        .filter((service) => service.settings.route)
+        .map((service): HealthCheck => ({
+          name: `public ${service.settings.route}`,
+          url: `${endpoint}${service.settings.route}${service.settings.healthPath.slice(1)}`,
+          expect: { service: service.service, color: spec.activeColor, release: active.release },
+        })),
     );
   }
 }

@@ -5,6 +5,7 @@ import { LABEL } from "../../../domain/labels";
 import type { Color } from "../../../domain/colors";
 import type { Foundation } from "./foundation";
 import { nameAfter } from "./outputs";
+import type { HighAvailabilityMode } from "./settings";
 import { tagsFor } from "./tags";
 
 const POSTGRES_PORT = 5432;
@@ -21,13 +22,40 @@ export interface ServerHandle {
   url: pulumi.Output<string>;
 }
 
+/**
+ * The libpq connection URL. User and password are percent-encoded: a password may hold any of
+ * `@:/?#%`, which would otherwise end the user-info part or start the path, query or fragment
+ * (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS: "percent-encoding
+ * may be used to include symbols with special meaning in any of the URI parts").
+ */
+export function postgresUrl(parts: {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+}): string {
+  const user = encodeURIComponent(parts.user);
+  const password = encodeURIComponent(parts.password);
+  const database = encodeURIComponent(parts.database);
+  return `postgres://${user}:${password}@${parts.host}:${parts.port}/${database}?sslmode=require`;
+}
+
 function connectionUrl(
   db: DatabaseConfig,
   password: pulumi.Output<string>,
   host: pulumi.Output<string>,
 ): pulumi.Output<string> {
   return pulumi.secret(
-    pulumi.interpolate`postgres://${db.user}:${password}@${host}:${POSTGRES_PORT}/${db.name}?sslmode=require`,
+    pulumi.all([password, host]).apply(([secret, hostName]) =>
+      postgresUrl({
+        user: db.user,
+        password: secret,
+        host: hostName,
+        port: POSTGRES_PORT,
+        database: db.name,
+      }),
+    ),
   );
 }
 
@@ -49,6 +77,8 @@ export function liveServer(
     db: DatabaseConfig;
     name: string;
     password: pulumi.Output<string>;
+    /** A standby for automatic failover; the Burstable tier has none (configChecks refuses it). */
+    highAvailability: HighAvailabilityMode;
     foundation: Foundation;
   },
   parent: pulumi.Resource,
@@ -67,6 +97,9 @@ export function liveServer(
         backupRetentionDays: db.backupRetentionDays,
         geoRedundantBackup: db.geoRedundantBackup ? "Enabled" : "Disabled",
       },
+      // Not on the Burstable tier; only in regions with availability zones (MicrosoftDocs/azure-docs
+      // articles/reliability/reliability-postgre.md, "Availability zones - limitations").
+      highAvailability: { mode: args.highAvailability },
       administratorLogin: db.user,
       administratorLoginPassword: args.password,
       authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },

@@ -10,13 +10,27 @@ export function appName(service: ServiceName, color: Color): string {
 }
 
 export const PROXY_APP = "proxy";
+/** The app that serves the health-only routes, admitting only aitb:azure.healthCheckSources. */
+export const HEALTH_APP = "proxy-health";
+
+/**
+ * Who an identity acts for: each service (both colors share it), the forensic-copy job, the
+ * deployment script that starts that job, and the registry pull identity.
+ */
+export type AppRole = ServiceName | "forensic-copy" | "forensic-run" | "pull";
+
+/**
+ * The two vaults and what they hold: each grant is made on a whole vault before any secret
+ * exists (docs/azure.md, "One identity per role"), so the vaults split the secrets by who reads them.
+ */
+export type VaultKind = "database" | "exchange";
 
 /** Names the Azure target gives its resources; the global ones derive from one prefix. */
 export interface AzureNames {
   resourceGroup: string;
   prefix: string;
-  /** Key Vault: globally unique, 3-24 characters. */
-  vault: string;
+  /** Key Vaults: globally unique, 3-24 characters. */
+  vaults: Record<VaultKind, string>;
   /** Storage account: globally unique, 3-24 lowercase letters and digits. */
   storageAccount: string;
   /** PostgreSQL flexible server: globally unique DNS label. */
@@ -24,6 +38,7 @@ export interface AzureNames {
   environment: string;
   /** Private DNS zone of the servers; must end in .postgres.database.azure.com. */
   databaseZone: string;
+  identity: (role: AppRole) => string;
 }
 
 export function azureNames(stack: string, azure: AzureConfig): AzureNames {
@@ -31,11 +46,12 @@ export function azureNames(stack: string, azure: AzureConfig): AzureNames {
   return {
     resourceGroup: azure.resourceGroupName ?? `rg-aitb-${stack}`,
     prefix,
-    vault: `${prefix}-kv`,
+    vaults: { database: `${prefix}-dbkv`, exchange: `${prefix}-exkv` },
     storageAccount: `${prefix.replace(/[^a-z0-9]/g, "")}data`,
     server: `${prefix}-pg`,
     environment: `${prefix}-apps`,
     databaseZone: `${prefix}.private.postgres.database.azure.com`,
+    identity: (role) => `${prefix}-${role}`,
   };
 }
 

@@ -1,14 +1,33 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
-import type { ChangeRecord } from "../../../config/schema";
+import type { ChangeRecord, DatabaseConfig } from "../../../config/schema";
 import type { Color } from "../../../domain/colors";
 import type { Foundation } from "./foundation";
 
 /**
- * Name of the on-demand backup taken before a switch or re-pin: the color and release going live,
- * and a digest of the routing, the pins and the change record, so switching back later (a new
- * change) takes a new backup instead of meeting the name of an old one.
+ * Azure's limits on on-demand backups of a flexible server (MicrosoftDocs concepts-backup-restore,
+ * "On-demand backups", https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore):
+ * none on the Burstable tier, at most 7 per server, each kept for the backup retention unless
+ * deleted (users may delete on-demand backups at any time).
+ */
+export const ON_DEMAND_BACKUP_LIMIT = 7;
+
+/**
+ * On-demand backups this stack holds at once: the current one, and during the update that
+ * replaces it also the new one (Pulumi creates the replacement, then deletes the old backup).
+ * The rest of the limit is left to operators.
+ */
+export const STACK_ON_DEMAND_BACKUPS = 2;
+
+export function onDemandBackupsSupported(db: DatabaseConfig): boolean {
+  return db.tier !== "Burstable";
+}
+
+/**
+ * Name of the on-demand backup taken at a switch or re-pin: the color and release going live,
+ * and a digest of the routing, the pins and the change record, so a reviewer can tell which
+ * change it belongs to and the next change replaces it under a new name.
  */
 export function preSwitchBackupName(
   goingLive: { color: Color; release: string },
@@ -24,10 +43,13 @@ export function preSwitchBackupName(
 }
 
 /**
- * PostgreSQL flexible server backups are continuous (point-in-time restore to any second within
- * the retention), so the instant before a switch is always restorable. The on-demand full backup
- * adds a named restore point at that instant that a reviewer can find and that restores faster.
- * Replacing it (the next switch) keeps the old one until the retention expires it.
+ * PostgreSQL flexible server backups are continuous: a point-in-time restore reaches any second
+ * within the retention, so the instant of a switch is restorable whether or not an on-demand
+ * backup exists. The on-demand full backup is a named, faster restore point for the latest
+ * change only. It is not retained on delete: its replacement at the next change deletes it, so
+ * the stack never holds more than STACK_ON_DEMAND_BACKUPS of Azure's ON_DEMAND_BACKUP_LIMIT,
+ * however many changes the retention spans. Nothing waits for it (the adapter hands no resource
+ * back to wait on), so an app or the router is never held up by a backup.
  */
 export function preSwitchBackup(
   args: {
@@ -45,6 +67,9 @@ export function preSwitchBackup(
       serverName: args.server,
       backupName: args.name,
     },
-    { parent, dependsOn: args.after, retainOnDelete: true },
+    // backupName is a path parameter, so a new name replaces the resource (pulumi/pulumi-azure-native
+    // provider/pkg/provider/diff.go: "All the parameters that are part of the resource path cause
+    // a replacement"), new one first, then the old one is deleted.
+    { parent, dependsOn: args.after, deleteBeforeReplace: false },
   );
 }

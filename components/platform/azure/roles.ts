@@ -1,13 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 
-/** Built-in Azure role definitions the stack's identity is granted (ids are the same in every tenant). */
+/**
+ * Built-in Azure role definitions the stack grants (ids are the same in every tenant), from
+ * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles.
+ */
 export const BUILT_IN_ROLE = {
+  /** Read secret contents (Key Vault RBAC data plane). */
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+  /** Read, write and delete blobs; granted on one container, never the account. */
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-  /** Narrowly scoped (one Container Apps job) so the deployment script can start it. */
-  contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  /** "Read, start, and stop Container Apps jobs": granted on the forensic-copy job alone. */
+  containerAppsJobsOperator: "b9a307c4-5aa3-4b52-ba60-2b17c136cd7b",
 } as const;
 
 export interface Grant {
@@ -28,6 +33,7 @@ export function grant(
     name,
     {
       principalId: args.principalId,
+      // Set so Azure does not look the new identity up in the directory before it has replicated.
       principalType: args.principalType,
       roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLE[args.role]}`,
       scope: args.scope,

@@ -6,7 +6,7 @@ import type * as inputs from "@pulumi/azure-native/types/input";
 import type { ServiceSpec } from "../../../domain/deployment";
 import { parseImageRef } from "../../../domain/images";
 import { LABEL } from "../../../domain/labels";
-import type { Foundation } from "./foundation";
+import type { Foundation, RegistryPull, RoleIdentity } from "./foundation";
 import { appName, secretNameOf } from "./names";
 import { serviceTags } from "./tags";
 import type { VaultReference, VaultSecrets } from "./vaultSecrets";
@@ -25,7 +25,8 @@ export interface ServiceAppArgs {
   secretEnv: Record<string, pulumi.Output<string>>;
   foundation: Foundation;
   vault: VaultSecrets;
-  registryServer?: string;
+  /** This service's own identity (both colors share it) and the grants it waits for. */
+  identity: RoleIdentity;
   dependsOn: pulumi.Resource[];
 }
 
@@ -33,16 +34,51 @@ function sorted<T>(record: Record<string, T>): [string, T][] {
   return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
 }
 
-/** A release file (absolute path -> content) as a Container Apps secret mounted at that path. */
-function fileSecretName(file: string): string {
-  const digest = createHash("sha256").update(file).digest("hex").slice(0, 8);
-  return `file-${secretNameOf(path.basename(file))}-${digest}`.slice(0, 63);
+const digestOf = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+
+/**
+ * A release file (absolute path -> content) is a Container Apps secret mounted at that path. The
+ * secret is named by path, so it is only ever updated, never removed while a running revision
+ * still mounts it. Secret values are application-scope and start no revision; the mount's item
+ * name carries the content's digest and sits in the template, whose every change starts a new
+ * revision (https://learn.microsoft.com/azure/container-apps/revisions, "Change types"), so a
+ * files-only change reaches the app as a new revision reading the new value.
+ */
+export function fileSecretName(file: string): string {
+  return `file-${secretNameOf(path.basename(file))}-${digestOf(file).slice(0, 8)}`.slice(0, 63);
+}
+
+export function fileItemName(file: string, content: string): string {
+  return `${fileSecretName(file)}-${digestOf(content)}`;
+}
+
+/** Registries the app pulls from: the configured registry, with the pull identity alone. */
+export function registriesFor(
+  images: readonly string[],
+  pull: RegistryPull | undefined,
+): inputs.app.RegistryCredentialsArgs[] {
+  const used = images.some(
+    (image) => parseImageRef(image).repository.split("/")[0] === pull?.server,
+  );
+  return pull && used ? [{ server: pull.server, identity: pull.identity.identity.id }] : [];
+}
+
+/** What an app or job acting as `identity` runs with: its own identity, and the pull identity. */
+export function identitiesFor(
+  identity: RoleIdentity,
+  pull: RegistryPull | undefined,
+): inputs.app.ManagedServiceIdentityArgs {
+  return {
+    type: "UserAssigned",
+    userAssignedIdentities: [identity.identity.id, ...(pull ? [pull.identity.identity.id] : [])],
+  };
 }
 
 /**
- * Secrets reach the app as Key Vault references read with the stack's identity, so no secret value
- * is an input of the app; a value the vault does not hold stays a Pulumi secret inside the app.
- * A repointed database changes AITB_DATABASE, which starts a revision that reads the new secret.
+ * Secrets reach the app as versioned Key Vault references read with the service's own identity,
+ * so no secret value is an input of the app; a value the vault does not hold stays a Pulumi
+ * secret inside the app. A repointed database or a new secret version changes the reference (and
+ * AITB_DATABASE), which starts a revision that reads it.
  */
 function secretsAndEnv(args: ServiceAppArgs): { secrets: Secret[]; env: Env[] } {
   const secrets: Secret[] = [];
@@ -52,7 +88,7 @@ function secretsAndEnv(args: ServiceAppArgs): { secrets: Secret[]; env: Env[] } 
     const reference: VaultReference | undefined = args.vault.find(value);
     secrets.push(
       reference
-        ? { name, keyVaultUrl: reference.url, identity: args.foundation.identity.id }
+        ? { name, keyVaultUrl: reference.url, identity: args.identity.identity.id }
         : { name, value: pulumi.secret(value) },
     );
     env.push({ name: variable, secretRef: name });
@@ -87,7 +123,6 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
   }
   const { secrets, env } = secretsAndEnv(args);
   const files = sorted(spec.files);
-  const registry = parseImageRef(spec.image).repository.split("/")[0];
   const isBot = spec.service === "bot";
   return new app.ContainerApp(
     appName(spec.service, spec.color),
@@ -97,7 +132,7 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
       containerAppName: appName(spec.service, spec.color),
       managedEnvironmentId: foundation.environmentId,
       workloadProfileName: "Consumption",
-      identity: { type: "UserAssigned", userAssignedIdentities: [foundation.identity.id] },
+      identity: identitiesFor(args.identity, foundation.pull),
       configuration: {
         activeRevisionsMode: "Single",
         ingress: {
@@ -108,10 +143,7 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
           allowInsecure: true,
         },
         secrets,
-        registries:
-          args.registryServer === registry
-            ? [{ server: registry, identity: foundation.identity.id }]
-            : [],
+        registries: registriesFor([spec.image], foundation.pull),
       },
       template: {
         containers: [
@@ -121,10 +153,10 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
             env: [...sorted(spec.env).map(([name, value]) => ({ name, value })), ...env],
             resources: { cpu: spec.settings.cpu, memory: `${spec.settings.memoryGi}Gi` },
             probes: probes(spec),
-            volumeMounts: files.map(([file]) => ({
+            volumeMounts: files.map(([file, content]) => ({
               volumeName: FILES_VOLUME,
               mountPath: file,
-              subPath: fileSecretName(file),
+              subPath: fileItemName(file, content),
             })),
           },
         ],
@@ -133,9 +165,9 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
               {
                 name: FILES_VOLUME,
                 storageType: "Secret",
-                secrets: files.map(([file]) => ({
+                secrets: files.map(([file, content]) => ({
                   secretRef: fileSecretName(file),
-                  path: fileSecretName(file),
+                  path: fileItemName(file, content),
                 })),
               },
             ]
@@ -148,7 +180,11 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
     },
     {
       parent,
-      dependsOn: args.dependsOn,
+      dependsOn: [
+        ...args.dependsOn,
+        ...args.identity.grants,
+        ...(foundation.pull?.identity.grants ?? []),
+      ],
       ...(isBot
         ? {
             // A trading-mode change replaces the bot, old app first: Container Apps keeps an old

@@ -15,8 +15,8 @@ export interface BackupStorage {
   accountName: pulumi.Output<string>;
   blobEndpoint: string;
   containers: Record<string, storage.BlobContainer>;
-  /** The identity may write blobs (archives, forensic copies); jobs that upload wait for it. */
-  writeAccess: pulumi.Resource;
+  /** The forensic-copy identity may write to the forensics container (and nothing else here). */
+  forensicWriteAccess: pulumi.Resource;
 }
 
 /**
@@ -97,24 +97,26 @@ export function buildStorage(
     },
     { ...scoped, parent: containers[CONTAINERS.forensics] },
   );
-  const writeAccess = grant(
-    "identity-writes-blobs",
+  // Least privilege: only the forensic copy writes, and only to its container. No service is
+  // given the archive containers: the service contract names no archive writer yet.
+  const forensicWriteAccess = grant(
+    "forensic-copy-writes-forensics",
     {
-      principalId: foundation.identity.principalId,
+      principalId: foundation.identities["forensic-copy"].identity.principalId,
       principalType: "ServicePrincipal",
       role: "storageBlobDataContributor",
-      scope: account.id,
+      scope: containers[CONTAINERS.forensics].id,
       subscriptionId: foundation.subscriptionId,
-      description: "AITB services write parquet archives; the forensic job writes copies",
+      description: "The forensic-copy job uploads its dump to the write-once container",
     },
-    { parent: account },
+    { parent: containers[CONTAINERS.forensics] },
   );
   return {
     account,
     accountName,
     blobEndpoint: `https://${args.accountName}.blob.core.windows.net`,
     containers,
-    writeAccess,
+    forensicWriteAccess,
   };
 }
 
