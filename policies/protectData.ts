@@ -17,6 +17,8 @@ export const PROTECT_DATA = "protect-data";
 export type DataResourceOptions = PolicyResourceOptions & { retainOnDelete?: boolean };
 
 const DOCKER_CONTAINER = "docker:index/container:Container";
+/** The loopback target's PostgreSQL server process (components/platform/loopback/resources.ts). */
+const LOOPBACK_POSTGRES_SERVER = "pulumi-nodejs:dynamic/loopback:PostgresServer";
 
 function isStorage(type: string): boolean {
   return type.startsWith("azure-native:storage:") || type === "docker:index/volume:Volume";
@@ -26,8 +28,14 @@ function isStorage(type: string): boolean {
 export function dataKind(resource: ResourceView): string | undefined {
   const role = roleOf(resource);
   // A Docker container around a database holds no data: its volume does, and the container must
-  // stay replaceable (a new image or password recreates it over the same volume).
-  if (role === "database" && resource.type === DOCKER_CONTAINER) return undefined;
+  // stay replaceable (a new image or password recreates it over the same volume). The same holds
+  // for the loopback target's server process over its cluster folder.
+  if (
+    role === "database" &&
+    (resource.type === DOCKER_CONTAINER || resource.type === LOOPBACK_POSTGRES_SERVER)
+  ) {
+    return undefined;
+  }
   if (role === "database" || resource.type === AZURE_POSTGRES_SERVER) return "database";
   if (role === "database-volume") return "database volume";
   // Backup and forensic-copy commands and jobs only write; the storage they write to is the data.

@@ -168,10 +168,10 @@ export class LoopbackPlatform implements Platform {
         startTimeoutSeconds: this.settings.startTimeoutSeconds,
         labels: this.labels("database"),
       },
-      // Only a process (the data is the cluster folder), yet protected and retained like the
-      // Docker target's PostgreSQL container while the protect-data policy asks it of every
-      // resource with the database role (policies/protectData.ts).
-      { parent, dependsOn: [cluster], protect: true, retainOnDelete: true },
+      // Only the data (the cluster folder) is protected, as on the Docker target where only the
+      // volume is: the server process stays replaceable and `pulumi destroy` stops it. One
+      // cluster folder serves one postmaster, so a replacement stops the old one first.
+      { parent, dependsOn: [cluster], deleteBeforeReplace: true },
     );
     return {
       identity: `postgres@${this.host}:${this.settings.postgresPort}/${db.name}`,
