@@ -1,15 +1,20 @@
 /**
  * Reference implementation of the AITB service contract (docs/service-contract.md).
  *
- * One dependency-free HTTP server that can stand in for any AITB service: it answers the health
- * endpoint with the service's name, color, release and status (and, for the bot, its trading mode
- * and heartbeat), and every other path with a tiny JSON body naming the color that answered.
+ * One small HTTP server that can stand in for any AITB service: it answers the health endpoint
+ * with the service's name, color, release and status (and, for the bot, its trading mode, lease
+ * and heartbeat), and every other path with a tiny JSON body naming the color that answered. As
+ * the bot it runs the contract's trading loop (trader.ts): it learns the desired color from the
+ * switch record and trades live only under the trading lease, placing simulated orders.
  *
- * It imports only `node:` built-ins so that its Dockerfile can compile it from this folder alone;
- * the small type lists below therefore repeat those of `domain/` on purpose.
+ * It imports only `node:` built-ins, this folder's modules and `pg` (loaded only by a bot with a
+ * PostgreSQL lease), so that its Dockerfile can build it from this folder alone; the small type
+ * lists below therefore repeat those of `domain/` on purpose.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { openLease, type TradingLease } from "./lease";
+import { leaseHolder, Trader, type StandbyMode, type TradingState } from "./trader";
 
 export type Color = "blue" | "green";
 export type HealthStatus = "ok" | "degraded" | "down";
@@ -18,6 +23,7 @@ export type TradingMode = "live" | "paper" | "suspended";
 const COLORS: readonly Color[] = ["blue", "green"];
 const HEALTH_STATUSES: readonly HealthStatus[] = ["ok", "degraded", "down"];
 const TRADING_MODES: readonly TradingMode[] = ["live", "paper", "suspended"];
+const STANDBY_MODES: readonly StandbyMode[] = ["paper", "suspended"];
 
 /** The service whose health report carries a trading mode and a heartbeat. */
 export const BOT_SERVICE = "bot";
@@ -29,6 +35,12 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** How long a close waits for in-flight requests before dropping their connections. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export const DEFAULT_PORT = 8080;
+/** How often the bot reads the switch record and, when it is the desired color, tries the lease. */
+export const DEFAULT_SWITCH_POLL_MS = 250;
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+export const DEFAULT_ORDER_INTERVAL_MS = 1_000;
+/** The bot's trading state with every stretch of live trading (for drills and audits). */
+export const TRADING_PATH = "/_aitb/trading";
 
 export interface ReferenceServiceOptions {
   /** AITB_SERVICE: the service this instance stands in for (`bot` adds mode and heartbeat). */
@@ -43,20 +55,40 @@ export interface ReferenceServiceOptions {
   host?: string;
   /** AITB_HEALTH_PATH. Default `/health`. */
   healthPath?: string;
-  /** AITB_TRADING_MODE, bot only. Default `suspended`: a bot never trades unless told. */
+  /**
+   * A fixed trading mode the bot reports, for tests that simulate a bot: no trading loop runs, no
+   * lease is taken and no order is placed. The deploy stack never sets it (and the executable
+   * refuses AITB_TRADING_MODE): a real bot's mode follows the switch record and the lease.
+   */
   tradingMode?: TradingMode;
+  /** AITB_SWITCH_RECORD, bot only: folder of the switch record. Unset: never live. */
+  switchRecordDir?: string;
+  /** AITB_STANDBY_TRADING_MODE, bot only: the mode when not live. Default `suspended`. */
+  standbyTradingMode?: StandbyMode;
+  /** AITB_TRADING_LEASE, bot only: `postgres` (DATABASE_URL) or `file:<path>`. Unset: never live. */
+  tradingLease?: string;
+  /** A lease store given directly (tests); wins over `tradingLease`. */
+  lease?: TradingLease;
+  /** AITB_SWITCH_POLL_MS, bot only. Default 250. */
+  switchPollMs?: number;
+  /** AITB_LEASE_TTL_MS, bot only. Default 15 000. */
+  leaseTtlMs?: number;
+  /** AITB_ORDER_INTERVAL_MS, bot only: one simulated order this often while live. Default 1 000. */
+  orderIntervalMs?: number;
   /** AITB_STATUS: forces the reported status, to simulate an unhealthy service. Default `ok`. */
   status?: HealthStatus;
   /** AITB_HEARTBEAT_INTERVAL_MS, bot only. Default 5000. */
   heartbeatIntervalMs?: number;
   /** AITB_HEARTBEAT_FROZEN_AT (ISO-8601), bot only: the heartbeat stays at this time. */
   heartbeatFrozenAt?: string | Date;
-  /** DATABASE_URL: accepted and never reported; the reference service opens no connection. */
+  /** DATABASE_URL: never reported; only a bot with AITB_TRADING_LEASE=postgres connects to it. */
   databaseUrl?: string;
   /** Idle keep-alive timeout of client connections. Default 65 000 ms. */
   keepAliveTimeoutMs?: number;
   /** How long `close()` lets in-flight requests finish. Default 10 000 ms. */
   shutdownTimeoutMs?: number;
+  /** Where the bot reports lease events (acquired, released, lost). */
+  log?: (event: string, extra?: Record<string, unknown>) => void;
 }
 
 /** The JSON body of the health endpoint. */
@@ -67,6 +99,8 @@ export interface HealthReport {
   status: HealthStatus;
   tradingMode?: TradingMode;
   lastHeartbeat?: string;
+  /** Bot only: the desired color, the lease and the orders placed (docs/service-contract.md). */
+  trading?: TradingState;
   startedAt: string;
 }
 
@@ -89,6 +123,13 @@ function nonNegativeInteger(name: string, value: number, max = Number.MAX_SAFE_I
   return value;
 }
 
+function positive(name: string, value: number): number {
+  if (nonNegativeInteger(name, value) === 0) {
+    throw new Error(`${name} is 0; expected a positive number of milliseconds`);
+  }
+  return value;
+}
+
 function isoTime(name: string, value: string | Date): Date {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) {
@@ -105,7 +146,12 @@ interface Settings {
   host: string;
   healthPath: string;
   isBot: boolean;
-  tradingMode: TradingMode;
+  /** A fixed, simulated trading mode; undefined: the trading loop decides. */
+  tradingMode?: TradingMode;
+  standbyTradingMode: StandbyMode;
+  switchPollMs: number;
+  leaseTtlMs: number;
+  orderIntervalMs: number;
   status: HealthStatus;
   heartbeatIntervalMs: number;
   heartbeatFrozenAt?: Date;
@@ -135,7 +181,21 @@ function settingsFrom(options: ReferenceServiceOptions): Settings {
     host: options.host ?? "127.0.0.1",
     healthPath,
     isBot: options.service === BOT_SERVICE,
-    tradingMode: oneOf("AITB_TRADING_MODE", options.tradingMode ?? "suspended", TRADING_MODES),
+    tradingMode:
+      options.tradingMode === undefined
+        ? undefined
+        : oneOf("tradingMode", options.tradingMode, TRADING_MODES),
+    standbyTradingMode: oneOf(
+      "AITB_STANDBY_TRADING_MODE",
+      options.standbyTradingMode ?? "suspended",
+      STANDBY_MODES,
+    ),
+    switchPollMs: positive("AITB_SWITCH_POLL_MS", options.switchPollMs ?? DEFAULT_SWITCH_POLL_MS),
+    leaseTtlMs: positive("AITB_LEASE_TTL_MS", options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS),
+    orderIntervalMs: positive(
+      "AITB_ORDER_INTERVAL_MS",
+      options.orderIntervalMs ?? DEFAULT_ORDER_INTERVAL_MS,
+    ),
     status: oneOf("AITB_STATUS", options.status ?? "ok", HEALTH_STATUSES),
     heartbeatIntervalMs,
     heartbeatFrozenAt:
@@ -167,7 +227,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ReferenceS
     return value;
   };
   const optional = (name: string): string | undefined => env[name] || undefined;
-  const tradingMode = optional("AITB_TRADING_MODE");
+  if (env.AITB_TRADING_MODE !== undefined) {
+    throw new Error(
+      `AITB_TRADING_MODE is "${env.AITB_TRADING_MODE}", and it is no longer read: a bot trades live only while the switch record (AITB_SWITCH_RECORD) names its color and it holds the trading lease (AITB_TRADING_LEASE); remove it (docs/service-contract.md)`,
+    );
+  }
+  const standby = optional("AITB_STANDBY_TRADING_MODE");
   const status = optional("AITB_STATUS");
   return {
     service: required("AITB_SERVICE"),
@@ -176,10 +241,15 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ReferenceS
     port: integerFromEnv("PORT", env.PORT) ?? DEFAULT_PORT,
     host: optional("AITB_HOST") ?? "0.0.0.0",
     healthPath: optional("AITB_HEALTH_PATH"),
-    tradingMode:
-      tradingMode === undefined
+    switchRecordDir: optional("AITB_SWITCH_RECORD"),
+    standbyTradingMode:
+      standby === undefined
         ? undefined
-        : oneOf("AITB_TRADING_MODE", tradingMode, TRADING_MODES),
+        : oneOf("AITB_STANDBY_TRADING_MODE", standby, STANDBY_MODES),
+    tradingLease: optional("AITB_TRADING_LEASE"),
+    switchPollMs: integerFromEnv("AITB_SWITCH_POLL_MS", env.AITB_SWITCH_POLL_MS),
+    leaseTtlMs: integerFromEnv("AITB_LEASE_TTL_MS", env.AITB_LEASE_TTL_MS),
+    orderIntervalMs: integerFromEnv("AITB_ORDER_INTERVAL_MS", env.AITB_ORDER_INTERVAL_MS),
     status: status === undefined ? undefined : oneOf("AITB_STATUS", status, HEALTH_STATUSES),
     heartbeatIntervalMs: integerFromEnv(
       "AITB_HEARTBEAT_INTERVAL_MS",
@@ -206,6 +276,22 @@ export async function startReferenceService(
   options: ReferenceServiceOptions,
 ): Promise<ReferenceService> {
   const settings = settingsFrom(options);
+  // The bot's trading loop, unless a test fixes the mode it reports.
+  const trader =
+    settings.isBot && settings.tradingMode === undefined
+      ? new Trader({
+          color: settings.color,
+          holder: leaseHolder(settings.color, settings.release),
+          switchRecordDir: options.switchRecordDir,
+          lease: options.lease ?? openLease(options.tradingLease, options.databaseUrl),
+          standbyMode: settings.standbyTradingMode,
+          pollMs: settings.switchPollMs,
+          leaseTtlMs: settings.leaseTtlMs,
+          orderIntervalMs: settings.orderIntervalMs,
+          log: options.log ?? (() => undefined),
+        })
+      : undefined;
+
   const startedAt = new Date().toISOString();
   let lastHeartbeat = (settings.heartbeatFrozenAt ?? new Date()).toISOString();
   let heartbeat: NodeJS.Timeout | undefined;
@@ -217,12 +303,23 @@ export async function startReferenceService(
   }
 
   const healthBody = (): string => {
+    const trading = trader?.state();
     const report: HealthReport = {
       service: settings.service,
       color: settings.color,
       release: settings.release,
       status: settings.status,
-      ...(settings.isBot ? { tradingMode: settings.tradingMode, lastHeartbeat } : {}),
+      ...(settings.isBot
+        ? {
+            tradingMode: trading?.tradingMode ?? settings.tradingMode,
+            // The trading loop's last completed cycle, unless a test froze the heartbeat.
+            lastHeartbeat:
+              trading && settings.heartbeatFrozenAt === undefined
+                ? trading.lastCycle
+                : lastHeartbeat,
+            ...(trading ? { trading } : {}),
+          }
+        : {}),
       startedAt,
     };
     return JSON.stringify(report);
@@ -267,6 +364,11 @@ export async function startReferenceService(
       send(req, res, 200, healthBody(), { "cache-control": "no-store" });
       return;
     }
+    if (trader && path === TRADING_PATH) {
+      const body = { ...trader.state(), liveIntervals: trader.liveIntervals() };
+      send(req, res, 200, JSON.stringify(body), { "cache-control": "no-store" });
+      return;
+    }
     send(req, res, 200, `${identityPrefix},"path":${JSON.stringify(path)}}`);
   });
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
@@ -278,12 +380,14 @@ export async function startReferenceService(
     port = await listen(server, settings.port, settings.host);
   } catch (error) {
     if (heartbeat) clearInterval(heartbeat);
+    await trader?.stop();
     throw error;
   }
+  trader?.start();
 
   let closed: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closed ??= new Promise<void>((resolve, reject) => {
+  const closeServer = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
       closing = true;
       if (heartbeat) clearInterval(heartbeat);
       // In-flight requests finish and answer with `Connection: close`; idle keep-alive
@@ -297,6 +401,12 @@ export async function startReferenceService(
       });
       server.closeIdleConnections();
     });
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      // A live bot stops trading and releases the lease first, so the other bot can take over.
+      await trader?.stop().catch(() => undefined);
+      await closeServer();
+    })();
     return closed;
   };
 
@@ -306,7 +416,6 @@ export async function startReferenceService(
 /** Runs the service from the environment until SIGTERM or SIGINT. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const options = optionsFromEnv(env);
-  const service = await startReferenceService(options);
   const log = (event: string, extra: Record<string, unknown> = {}): void => {
     process.stdout.write(
       `${JSON.stringify({
@@ -319,6 +428,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       })}\n`,
     );
   };
+  const service = await startReferenceService({ ...options, log });
   log("listening", { host: options.host, port: service.port });
   const stop = (signal: NodeJS.Signals): void => {
     log("stopping", { signal });

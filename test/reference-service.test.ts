@@ -1,5 +1,8 @@
+import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import {
   optionsFromEnv,
   startReferenceService,
@@ -7,6 +10,13 @@ import {
   type ReferenceService,
   type ReferenceServiceOptions,
 } from "../reference-service/server";
+import { FileLease, PostgresLease, type FileOrder } from "../reference-service/lease";
+import { SWITCH_RECORD_CURRENT, SWITCH_RECORD_FILE } from "../reference-service/switchRecord";
+import { SWITCH_RECORD_LAYOUT, encodeSwitchRecord } from "../domain/switchRecord";
+import { writeSwitchRecord } from "../components/platform/switchRecord";
+import { Cleanup } from "../drills/cleanup";
+import { startPostgres } from "../drills/restore/postgres";
+import { postgresBinDir } from "../drills/tools";
 
 interface Reply {
   statusCode: number;
@@ -212,7 +222,10 @@ describe("reference service configuration", () => {
         AITB_COLOR: "green",
         AITB_RELEASE: "2026.11.4",
         PORT: "8002",
-        AITB_TRADING_MODE: "paper",
+        AITB_SWITCH_RECORD: "/run/aitb/switch",
+        AITB_STANDBY_TRADING_MODE: "paper",
+        AITB_TRADING_LEASE: "postgres",
+        AITB_LEASE_TTL_MS: "9000",
         AITB_HEARTBEAT_INTERVAL_MS: "1000",
         DATABASE_URL: "postgres://aitb@db/aitb",
       }),
@@ -223,12 +236,45 @@ describe("reference service configuration", () => {
       port: 8002,
       host: "0.0.0.0",
       healthPath: undefined,
-      tradingMode: "paper",
+      switchRecordDir: "/run/aitb/switch",
+      standbyTradingMode: "paper",
+      tradingLease: "postgres",
+      switchPollMs: undefined,
+      leaseTtlMs: 9000,
+      orderIntervalMs: undefined,
       status: undefined,
       heartbeatIntervalMs: 1000,
       heartbeatFrozenAt: undefined,
       databaseUrl: "postgres://aitb@db/aitb",
     });
+  });
+
+  it("refuses a trading mode from the environment: live is only ever the lease's", () => {
+    expect(() =>
+      optionsFromEnv({
+        AITB_SERVICE: "bot",
+        AITB_COLOR: "blue",
+        AITB_RELEASE: "1",
+        AITB_TRADING_MODE: "live",
+      }),
+    ).toThrow(/AITB_TRADING_MODE is "live", and it is no longer read/);
+    expect(() =>
+      optionsFromEnv({
+        AITB_SERVICE: "bot",
+        AITB_COLOR: "blue",
+        AITB_RELEASE: "1",
+        AITB_STANDBY_TRADING_MODE: "live",
+      }),
+    ).toThrow(/AITB_STANDBY_TRADING_MODE is "live"; expected one of paper, suspended/);
+  });
+
+  it("refuses a lease store it does not know, and a PostgreSQL lease without a database", async () => {
+    await expect(start({ service: "bot", tradingLease: "redis" })).rejects.toThrow(
+      /AITB_TRADING_LEASE is "redis"; expected postgres or file:<path>/,
+    );
+    await expect(start({ service: "bot", tradingLease: "postgres" })).rejects.toThrow(
+      /DATABASE_URL is not set/,
+    );
   });
 
   it("rejects a missing or unknown value, naming the variable", () => {
@@ -238,19 +284,279 @@ describe("reference service configuration", () => {
     expect(() =>
       optionsFromEnv({ AITB_SERVICE: "bot", AITB_COLOR: "red", AITB_RELEASE: "1" }),
     ).toThrow(/AITB_COLOR is "red"; expected one of blue, green/);
-    expect(() =>
-      optionsFromEnv({
-        AITB_SERVICE: "bot",
-        AITB_COLOR: "blue",
-        AITB_RELEASE: "1",
-        AITB_TRADING_MODE: "LIVE",
-      }),
-    ).toThrow(/AITB_TRADING_MODE is "LIVE"/);
   });
 
   it("rejects an unparseable frozen heartbeat before listening", async () => {
     await expect(start({ service: "bot", heartbeatFrozenAt: "yesterday" })).rejects.toThrow(
       /AITB_HEARTBEAT_FROZEN_AT is "yesterday"/,
     );
+  });
+});
+
+describe("the reference bot's run-time trading mode", () => {
+  let dir: string;
+  const record = (activeColor: "blue" | "green") =>
+    encodeSwitchRecord({ activeColor, releases: { blue: "2026.11.3", green: "2026.11.4" } });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-bot-"));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const bot = (
+    color: "blue" | "green",
+    lease: FileLease,
+    extra: Partial<ReferenceServiceOptions> = {},
+  ) =>
+    start({
+      service: "bot",
+      color,
+      switchRecordDir: path.join(dir, "switch"),
+      lease,
+      standbyTradingMode: "paper",
+      switchPollMs: 5,
+      leaseTtlMs: 600,
+      orderIntervalMs: 5,
+      ...extra,
+    });
+
+  async function until(what: string, check: () => Promise<boolean>, ms = 5_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  const orders = (lease: FileLease): FileOrder[] =>
+    fs.existsSync(lease.ordersFile)
+      ? fs
+          .readFileSync(lease.ordersFile, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as FileOrder)
+      : [];
+
+  it("reads the record where the targets write it (one layout)", () => {
+    expect(SWITCH_RECORD_CURRENT).toBe(SWITCH_RECORD_LAYOUT.current);
+    expect(SWITCH_RECORD_FILE).toBe(SWITCH_RECORD_LAYOUT.record);
+    writeSwitchRecord(path.join(dir, "switch"), record("green"));
+    const current = path.join(dir, "switch", SWITCH_RECORD_LAYOUT.current);
+    expect(fs.readFileSync(path.join(current, SWITCH_RECORD_LAYOUT.record), "utf8")).toBe(
+      `${record("green")}\n`,
+    );
+    expect(fs.existsSync(path.join(current, "green"))).toBe(true);
+    expect(fs.existsSync(path.join(current, "blue"))).toBe(false);
+    expect(writeSwitchRecord(path.join(dir, "switch"), record("green"))).toBe("unchanged");
+  });
+
+  it("follows the record: only the named color's bot trades live, and never two at once", async () => {
+    const lease = new FileLease(path.join(dir, "lease.json"));
+    writeSwitchRecord(path.join(dir, "switch"), record("blue"));
+    const blue = await bot("blue", lease);
+    const green = await bot("green", new FileLease(lease.file));
+    await until("blue live", async () => (await health(blue.port)).tradingMode === "live");
+    expect((await health(green.port)).tradingMode).toBe("paper");
+
+    let sampling = true;
+    let twoLive = 0;
+    const sampler = (async () => {
+      while (sampling) {
+        const [b, g] = await Promise.all([health(blue.port), health(green.port)]);
+        if (b.tradingMode === "live" && g.tradingMode === "live") twoLive++;
+      }
+    })();
+    for (const color of ["green", "blue", "green"] as const) {
+      writeSwitchRecord(path.join(dir, "switch"), record(color));
+      const [live, other] = color === "green" ? [green, blue] : [blue, green];
+      await until(`${color} live`, async () => (await health(live.port)).tradingMode === "live");
+      expect((await health(other.port)).tradingMode).toBe("paper");
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    }
+    sampling = false;
+    await sampler;
+    expect(twoLive).toBe(0);
+
+    const report = await health(green.port);
+    expect(report.trading).toMatchObject({
+      desiredColor: "green",
+      lease: { store: "file", held: true, epoch: 4 },
+    });
+    // Every order carries the epoch of the lease its bot held when it was written.
+    const history = fs
+      .readFileSync(lease.historyFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { epoch: number; holder: string });
+    const holders = new Map(history.map((entry) => [entry.epoch, entry.holder]));
+    const placed = orders(lease);
+    expect(placed.length).toBeGreaterThan(0);
+    for (const order of placed) expect(holders.get(order.leaseEpoch)).toBe(order.bot);
+    expect(new Set(placed.map((order) => order.leaseEpoch))).toEqual(new Set([1, 2, 3, 4]));
+  });
+
+  it("stops trading live when the lease is taken from it, and places no order after", async () => {
+    const lease = new FileLease(path.join(dir, "lease.json"));
+    writeSwitchRecord(path.join(dir, "switch"), record("blue"));
+    const blue = await bot("blue", lease);
+    await until("blue live", async () => (await health(blue.port)).tradingMode === "live");
+    // Another holder takes the lease (an operator, a bot the record does not know of).
+    const state = JSON.parse(fs.readFileSync(lease.file, "utf8")) as { epoch: number };
+    fs.writeFileSync(
+      lease.file,
+      JSON.stringify({
+        holder: "intruder",
+        epoch: state.epoch + 1,
+        expiresAt: Date.now() + 60_000,
+      }),
+    );
+    const takenAt = Date.now();
+    await until("blue not live", async () => (await health(blue.port)).tradingMode !== "live");
+    const report = await health(blue.port);
+    expect(report.tradingMode).toBe("paper");
+    expect(report.trading?.problem).toMatch(/renewal was refused|order was refused/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(orders(lease).filter((order) => order.placedAt > takenAt + 1)).toEqual([]);
+  });
+
+  it("does not trade live without a record, and says why", async () => {
+    const service = await bot("blue", new FileLease(path.join(dir, "lease.json")));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const report = await health(service.port);
+    expect(report.tradingMode).toBe("paper");
+    expect(report.trading?.problem).toMatch(/cannot read .*record\.json: ENOENT/);
+  });
+
+  it("refuses an order whose epoch is not the lease's, in the order's own step", async () => {
+    const lease = new FileLease(path.join(dir, "lease.json"));
+    const first = await lease.acquire("a", 10_000);
+    expect(first).toEqual({ epoch: 1 });
+    expect(await lease.acquire("b", 10_000)).toBeUndefined();
+    const order = { symbol: "SPY", side: "buy" as const, quantity: 1, price: 500 };
+    expect(await lease.placeOrder("a", 1, order)).toBe(true);
+    expect(await lease.release("a", 1)).toBe(true);
+    expect(await lease.placeOrder("a", 1, order)).toBe(false);
+    expect(await lease.acquire("b", 10_000)).toEqual({ epoch: 2 });
+    expect(await lease.placeOrder("a", 1, order)).toBe(false);
+    expect(await lease.renew("a", 1, 10_000)).toBe(false);
+    expect(orders(lease).map((o) => [o.bot, o.leaseEpoch])).toEqual([["a", 1]]);
+  });
+});
+
+describe("the trading lease on PostgreSQL", () => {
+  const cleanup = new Cleanup();
+  let url: string;
+  const leases: PostgresLease[] = [];
+  let cluster: Awaited<ReturnType<typeof startPostgres>>;
+
+  beforeAll(async () => {
+    const folder = cleanup.folder("aitb-lease-pg-");
+    cluster = await startPostgres(cleanup, {
+      folder,
+      host: "127.0.0.1",
+      user: "aitb",
+      bin: postgresBinDir(),
+    });
+    await cluster.query(cluster.url("postgres"), "CREATE DATABASE aitb");
+    url = cluster.url("aitb");
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(leases.splice(0).map((lease) => lease.close()));
+  });
+  afterAll(() => cleanup.run());
+
+  const open = (): PostgresLease => {
+    const lease = PostgresLease.open(url);
+    leases.push(lease);
+    return lease;
+  };
+  const order = { symbol: "SPY", side: "sell" as const, quantity: 2, price: 501.5 };
+
+  it("grants one holder at a time, fences orders by epoch, and passes on only when released or expired", async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    // Both bots start at once: the schema is created once, one of them gets the lease.
+    const grants = await Promise.all([a.acquire("bot-blue", 400), b.acquire("bot-green", 400)]);
+    expect(grants.filter(Boolean)).toHaveLength(1);
+    const [winner, loser, winnerName, loserName] = grants[0]
+      ? [a, b, "bot-blue", "bot-green"]
+      : [b, a, "bot-green", "bot-blue"];
+    const epoch = (grants[0] ?? grants[1])?.epoch as number;
+    expect(await winner.placeOrder(winnerName, epoch, order)).toBe(true);
+    expect(await loser.placeOrder(loserName, epoch, order)).toBe(false);
+    expect(await winner.renew(winnerName, epoch, 400)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    // Expired: no order, no renewal; the other bot may take it, with the next epoch.
+    expect(await winner.placeOrder(winnerName, epoch, order)).toBe(false);
+    expect(await winner.renew(winnerName, epoch, 400)).toBe(false);
+    expect(await loser.acquire(loserName, 10_000)).toEqual({ epoch: epoch + 1 });
+    expect(await winner.release(winnerName, epoch)).toBe(false);
+    expect(await loser.placeOrder(loserName, epoch + 1, order)).toBe(true);
+    expect(await loser.release(loserName, epoch + 1)).toBe(true);
+    const rows = await cluster.query(
+      url,
+      "SELECT o.bot = h.holder FROM simulated_orders o JOIN trading_lease_history h ON h.epoch = o.lease_epoch ORDER BY o.id",
+    );
+    expect(rows.trim().split("\n")).toEqual(["t", "t"]);
+  });
+
+  it("a bot run as the deploy stack runs it trades live under the lease when the record names it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-bot-pg-"));
+    try {
+      writeSwitchRecord(
+        path.join(dir, "switch"),
+        encodeSwitchRecord({ activeColor: "green", releases: { blue: "1", green: "2" } }),
+      );
+      const green = await start({
+        service: "bot",
+        color: "green",
+        release: "2",
+        switchRecordDir: path.join(dir, "switch"),
+        tradingLease: "postgres",
+        databaseUrl: url,
+        standbyTradingMode: "paper",
+        switchPollMs: 10,
+        orderIntervalMs: 10,
+      });
+      const deadline = Date.now() + 10_000;
+      let report = await health(green.port);
+      while (report.tradingMode !== "live" && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        report = await health(green.port);
+      }
+      expect(report.trading).toMatchObject({ lease: { store: "postgres", held: true } });
+      await green.close();
+      // Closing released the lease: the next holder needs no expiry.
+      const next = open();
+      expect(await next.acquire("bot-blue", 1_000)).toBeDefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+describe("the reference service's image", () => {
+  test("installs the PostgreSQL driver at the version package.json pins", () => {
+    const root = path.resolve(__dirname, "..");
+    const dockerfile = fs.readFileSync(path.join(root, "reference-service", "Dockerfile"), "utf8");
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    expect(/^ARG PG_VERSION=(\S+)$/m.exec(dockerfile)?.[1]).toBe(pkg.dependencies.pg);
+    expect(dockerfile).toMatch(/npm install --prefix \/build\/runtime .*pg@\$\{PG_VERSION\}/);
+    expect(dockerfile).toContain("COPY --from=build /build/runtime/node_modules ./node_modules");
+    // Every module of the service is compiled, so the image runs what the tests run.
+    const modules = fs
+      .readdirSync(path.join(root, "reference-service"))
+      .filter((file) => file.endsWith(".ts"))
+      .sort();
+    const compiled = /RUN npx tsc ([^\n\\]+)/
+      .exec(dockerfile)?.[1]
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w.endsWith(".ts"))
+      .sort();
+    expect(compiled).toEqual(modules);
   });
 });

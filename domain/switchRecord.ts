@@ -1,0 +1,75 @@
+import { COLORS, isColor, type Color } from "./colors";
+import type { DeploymentSpec } from "./deployment";
+
+/**
+ * The switch record: which color is active, as one value that a switch replaces atomically. The
+ * proxy reads it on every request to pick the color it routes to, and each bot reads it to learn
+ * whether it should seek the live trading lease (docs/service-contract.md, "Switch record").
+ * Nothing else carries the active color at run time, so a switch restarts nothing.
+ */
+export interface SwitchRecord {
+  activeColor: Color;
+  /** Each color's release, so a reader can tell what it switched to. */
+  releases: Record<Color, string>;
+}
+
+/**
+ * The record on a file system (the Docker and loopback targets, the Azure sidecar's volume): a
+ * folder holding `current`, a symbolic link to a generation folder that holds `record.json` and
+ * an empty file named after the active color. A switch writes a new generation, then renames a new
+ * link over `current` (rename(2) is atomic), so a reader sees the old record or the new one, never
+ * a mix. nginx tests `<dir>/current/<color>`; a bot reads `<dir>/current/record.json`.
+ */
+export const SWITCH_RECORD_LAYOUT = {
+  current: "current",
+  record: "record.json",
+  generationPrefix: "gen-",
+} as const;
+
+export function switchRecordOf(spec: DeploymentSpec): SwitchRecord {
+  return {
+    activeColor: spec.activeColor,
+    releases: { blue: spec.colors.blue.release, green: spec.colors.green.release },
+  };
+}
+
+/** The record as stored: one line of JSON, keys in a fixed order, so equal records are equal text. */
+export function encodeSwitchRecord(record: SwitchRecord): string {
+  return JSON.stringify({
+    activeColor: record.activeColor,
+    releases: Object.fromEntries(COLORS.map((color) => [color, record.releases[color]])),
+  });
+}
+
+export class SwitchRecordError extends Error {}
+
+/** Reads a stored record; throws a SwitchRecordError naming what is wrong. */
+export function decodeSwitchRecord(text: string, where = "the switch record"): SwitchRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new SwitchRecordError(`${where} is not JSON`);
+  }
+  const record = value as { activeColor?: unknown; releases?: Record<string, unknown> };
+  if (!isColor(record?.activeColor)) {
+    throw new SwitchRecordError(
+      `${where} has activeColor ${JSON.stringify(record?.activeColor)}; expected "blue" or "green"`,
+    );
+  }
+  const releases = record.releases ?? {};
+  for (const color of COLORS) {
+    if (typeof releases[color] !== "string" || releases[color] === "") {
+      throw new SwitchRecordError(`${where} has no release for ${color}`);
+    }
+  }
+  return {
+    activeColor: record.activeColor,
+    releases: { blue: releases.blue as string, green: releases.green as string },
+  };
+}
+
+/** The file nginx tests for `color` (a path inside the record's folder). */
+export function switchFlagPath(dir: string, color: Color): string {
+  return `${dir.replace(/\/+$/, "")}/${SWITCH_RECORD_LAYOUT.current}/${color}`;
+}
