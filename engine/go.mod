@@ -1,9 +1,17 @@
-// Wrapper module that builds the Pulumi CLI from the Go module proxy.
-// The replace directives are copied from github.com/pulumi/pulumi/pkg/v3's own go.mod
-// (replace directives of a dependency are not honoured, so we restate them here).
-module aitb.local/engine/cli
+// The Pulumi engine, built from the Go module proxy (see README.md and scripts/pulumi-from-source.sh):
+// the pulumi CLI from github.com/pulumi/pulumi/pkg/v3 (the tool line below) and our own Node.js
+// language host in ./language-nodejs, in one module so that both compile against the same
+// dependency versions. The replace directive is copied from pkg/v3's own go.mod: replace
+// directives of a dependency are not honoured, so we restate it here.
+module aitb.local/engine
 
 go 1.25.11
+
+require (
+	github.com/pulumi/pulumi/sdk/v3 v3.248.0
+	google.golang.org/grpc v1.81.1
+	google.golang.org/protobuf v1.36.11
+)
 
 require (
 	cel.dev/expr v0.25.1 // indirect
@@ -196,7 +204,6 @@ require (
 	github.com/pulumi/esc v0.25.0 // indirect
 	github.com/pulumi/inflector v0.1.1 // indirect
 	github.com/pulumi/pulumi/pkg/v3 v3.248.0 // indirect
-	github.com/pulumi/pulumi/sdk/v3 v3.248.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
@@ -268,8 +275,6 @@ require (
 	google.golang.org/genproto v0.0.0-20260316180232-0b37fe3546d5 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260622175928-b703f567277d // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260622175928-b703f567277d // indirect
-	google.golang.org/grpc v1.81.1 // indirect
-	google.golang.org/protobuf v1.36.11 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.5.1 // indirect

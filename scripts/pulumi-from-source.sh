@@ -12,7 +12,7 @@
 # Safe to run again: each binary carries a stamp of its inputs and is skipped while they are unchanged.
 set -euo pipefail
 
-PULUMI_VERSION=v3.248.0 # must match @pulumi/pulumi in package-lock.json and engine/*/go.mod
+PULUMI_VERSION=v3.248.0 # must match @pulumi/pulumi in package-lock.json and engine/go.mod
 VERSION_PKG=github.com/pulumi/pulumi/sdk/v3/go/common/version
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -75,14 +75,25 @@ BUILD_FLAGS=(-p "$JOBS" -trimpath -ldflags "-s -w -X $VERSION_PKG.Version=$PULUM
 echo "pulumi-from-source: Pulumi $PULUMI_VERSION with $GO_VERSION, $JOBS jobs, output $BIN"
 echo "    GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)"
 
+# The engine must be the version of the @pulumi/pulumi npm package the program runs with.
+grep -q "^[[:space:]]*github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION\b" "$ENGINE/go.mod" ||
+  fail "step 'check versions' failed: engine/go.mod does not require github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION"
+if [ -f "$ROOT/package-lock.json" ]; then
+  npm_version=$(grep -A1 '"node_modules/@pulumi/pulumi": {' "$ROOT/package-lock.json" |
+    sed -n 's/.*"version": "\(.*\)".*/\1/p')
+  if [ -n "$npm_version" ] && [ "v$npm_version" != "$PULUMI_VERSION" ]; then
+    echo "pulumi-from-source: warning: package-lock.json has @pulumi/pulumi $npm_version, the engine is $PULUMI_VERSION" >&2
+  fi
+fi
+
 # --- what needs building -------------------------------------------------------------------------------
-# A stamp is a hash of everything a binary is made from: its module's go.mod/go.sum and own sources, the
-# version, the flags and the Go toolchain.
-stamp_of() {
-  local dir=$1
+# A stamp is a hash of everything a binary is made from: the module's go.mod/go.sum, our own sources for
+# it, the version, the flags and the Go toolchain.
+stamp_of() { # stamp_of FILE_OR_DIR... (relative to engine/)
   {
     echo "$PULUMI_VERSION $GO_VERSION $(go env GOOS GOARCH CGO_ENABLED | tr '\n' ' ') ${BUILD_FLAGS[*]:2}"
-    (cd "$dir" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) | LC_ALL=C sort | xargs sha256sum)
+    (cd "$ENGINE" && find "$@" -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) |
+      LC_ALL=C sort | xargs sha256sum)
   } | sha256sum | cut -d' ' -f1
 }
 
@@ -92,46 +103,37 @@ up_to_date() { # up_to_date BINARY STAMP
 
 mkdir -p "$BIN" "$OUT/stamps"
 
-CLI_STAMP=$(stamp_of "$ENGINE/cli")
-HOST_STAMP=$(stamp_of "$ENGINE/language-nodejs")
+CLI_STAMP=$(stamp_of go.mod go.sum)
+HOST_STAMP=$(stamp_of go.mod go.sum language-nodejs)
 need_cli=1
 need_host=1
 up_to_date pulumi "$CLI_STAMP" && need_cli=0
 up_to_date pulumi-language-nodejs "$HOST_STAMP" && need_host=0
 
 # --- modules -------------------------------------------------------------------------------------------
-download() {
-  local mod
-  for mod in "$@"; do
-    (cd "$ENGINE/$mod" && go mod download) || return 1
-  done
-}
-mods=()
-[ "$need_cli" -eq 1 ] && mods+=(cli)
-[ "$need_host" -eq 1 ] && mods+=(language-nodejs)
-if [ "${#mods[@]}" -gt 0 ]; then
-  step "download modules (${mods[*]})" download "${mods[@]}"
+if [ "$need_cli" -eq 1 ] || [ "$need_host" -eq 1 ]; then
+  step "download modules (engine/go.mod)" bash -c 'cd "$1" && go mod download' _ "$ENGINE"
 fi
 
 # --- binaries ------------------------------------------------------------------------------------------
-build() { # build MODULE_DIR PACKAGE BINARY STAMP
-  local dir=$1 pkg=$2 name=$3 stamp=$4
+build() { # build PACKAGE BINARY STAMP
+  local pkg=$1 name=$2 stamp=$3
   rm -f "$OUT/stamps/$name" &&
-    (cd "$dir" && go build "${BUILD_FLAGS[@]}" -o "$BIN/$name.new" "$pkg") &&
+    (cd "$ENGINE" && go build "${BUILD_FLAGS[@]}" -o "$BIN/$name.new" "$pkg") &&
     mv -f "$BIN/$name.new" "$BIN/$name" &&
     echo "$stamp" >"$OUT/stamps/$name"
 }
 
 if [ "$need_cli" -eq 1 ]; then
   step "build pulumi (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION)" \
-    build "$ENGINE/cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi "$CLI_STAMP"
+    build github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi "$CLI_STAMP"
 else
   echo "==> pulumi is up to date"
 fi
 
 if [ "$need_host" -eq 1 ]; then
   step "build pulumi-language-nodejs (engine/language-nodejs)" \
-    build "$ENGINE/language-nodejs" . pulumi-language-nodejs "$HOST_STAMP"
+    build ./language-nodejs pulumi-language-nodejs "$HOST_STAMP"
 else
   echo "==> pulumi-language-nodejs is up to date"
 fi
