@@ -169,6 +169,24 @@ describe("hostile changes to the prod stack, judged as aitb plan --base Pulumi.p
     });
   });
 
+  test("aitb diff shows a content change under an unchanged pin as a release change", async () => {
+    const releases = structuredClone(source(PROD).values.releases) as Record<
+      string,
+      { services: { bot: { env: Record<string, string> } } }
+    >;
+    releases["2026.11.4"].services.bot.env.MAX_POSITION_USD = "50000000";
+    const change = await judgeStackChange({
+      base: source(PROD, PROJECT, "Pulumi.prod.yaml"),
+      source: source(prodWith({ releases, change: plannedNow("Raise the position limit") })),
+      now: NOW,
+    });
+    expect(guardRailLines(change.guardRails)).toEqual([
+      expect.stringMatching(
+        /^release: green keeps 2026\.11\.4 but its content changes \(sha256:48c0a231a219 → sha256:\w{12}\); a live release never changes: cut a new pin$/,
+      ),
+    ]);
+  });
+
   describe("the market-hours rule judges content, not key names", () => {
     const database = source(PROD).values.database as Record<string, unknown>;
 

@@ -77,7 +77,13 @@ describe("the policy pack under Pulumi's policy runner", () => {
   });
 
   test("options arrive without retainOnDelete: protect-data judges protect", async () => {
-    const unprotected = await pack.analyze(container([], false));
+    // The database's volume holds the data (a Docker container around it stays replaceable).
+    const unprotected = await pack.analyze({
+      type: "docker:index/volume:Volume",
+      name: "postgres-data",
+      props: { name: "aitb-pgdata", labels: [{ label: "aitb-role", value: "database-volume" }] },
+      protect: false,
+    });
     expect(unprotected.map((d) => d.policy)).toEqual(["protect-data"]);
     expect(unprotected[0].message).toContain("is not protected");
   });

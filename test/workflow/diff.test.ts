@@ -12,13 +12,26 @@ beforeAll(() => {
 });
 afterAll(() => removeProject(dir));
 
-/** A copy of a stack file with some `aitb:` keys set, as the proposed config of a pull request. */
+/** The record a pull request writes for its change, just before it runs (fresh-change-record). */
+const FRESH_RECORD = {
+  class: "planned",
+  reason: "Weekend maintenance",
+  incident: "CHG-2320",
+  requestedBy: "alice",
+  at: "2026-11-28T14:55:00Z",
+};
+
+/**
+ * A copy of a stack file with some `aitb:` keys set, as the proposed config of a pull request,
+ * with a change record of its own unless the edits set one.
+ */
 function proposed(
   stack: string,
   name: string,
   edits: [string, (string | number)[], unknown][],
 ): string {
   const editor = new StackFileEditor(fs.readFileSync(stackFile(dir, stack), "utf8"), name);
+  if (!edits.some(([key]) => key === "change")) editor.set("change", [], FRESH_RECORD);
   for (const [key, at, value] of edits) editor.set(key, at, value);
   const file = path.join(dir, name);
   fs.writeFileSync(file, editor.text());
@@ -252,6 +265,7 @@ describe("aitb diff", () => {
           reason: "Heatmap feedback",
           incident: "CHG-2310",
           requestedBy: "alice",
+          at: "2026-11-25T14:55:00Z",
         },
       ],
     ]);

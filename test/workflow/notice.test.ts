@@ -48,7 +48,8 @@ afterEach(async () => {
 });
 
 async function rollback(flags: Partial<RollbackFlags>): Promise<void> {
-  const io = captureIo(dir);
+  // The record is written at the clock's time; it must be recent as of the time judged.
+  const io = captureIo(dir, () => new Date("2026-11-28T15:00:00Z"));
   const code = await runRollback(
     {
       stack: "dev",

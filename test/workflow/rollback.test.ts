@@ -95,6 +95,7 @@ interface HistoryEntry {
   activatedAt: string;
   deactivatedAt?: string;
   change?: string;
+  digest?: string;
 }
 
 describe("aitb rollback: a blue/green switch on each stack file", () => {
@@ -134,11 +135,15 @@ describe("aitb rollback: a blue/green switch on each stack file", () => {
         ...oldHistory[oldHistory.length - 1],
         deactivatedAt: "2026-11-28T15:00:00Z",
       });
+      // The entry records the content going live: the same bytes as when it was live before.
+      const wasLive = oldHistory.find((entry) => entry.release === slots[standby].release);
+      expect(wasLive?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(history[history.length - 1]).toEqual({
         release: slots[standby].release,
         color: standby,
         activatedAt: "2026-11-28T15:00:00Z",
         change: "INC-4411",
+        digest: wasLive?.digest,
       });
       expect(io.stdout()).toContain(`blue/green switch ${active} → ${standby}`);
       expect(io.stdout()).toContain(`pulumi preview --policy-pack policies --stack ${stack}`);

@@ -56,6 +56,7 @@ describe("the revert offered after a failed verification", () => {
           reason: "Bot execution errors",
           incident: "INC-4411",
           requestedBy: "alice",
+          at: "2026-11-28T14:55:00Z",
         },
       },
       now,
