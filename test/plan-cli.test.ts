@@ -13,7 +13,7 @@ describe("aitb plan", () => {
   });
 
   it("prints the dev stack as a tree with options and its time", async () => {
-    const run = await runCli(["plan", "--stack", "dev", "--now", "2026-11-25T20:00:00Z"]);
+    const run = await runCli(["plan", "--stack", "dev", "--now", "2026-11-24T20:00:00Z"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("active blue @ 2026.11.4, standby green @ 2026.11.3");
     expect(run.stdout).toMatch(
@@ -21,7 +21,7 @@ describe("aitb plan", () => {
     );
     expect(run.stdout).toMatch(/envs: \[.*"\[secret\]"/);
     expect(run.stdout).toMatch(
-      /\d+ resources \(\d+ custom, \d+ components\), 2 protected; evaluated in \d+\.\d\d s/,
+      /\d+ resources \(\d+ custom, \d+ components\), 1 protected; evaluated in \d+\.\d\d s/,
     );
   });
 
@@ -33,7 +33,7 @@ describe("aitb plan", () => {
       "--format",
       "json",
       "--now",
-      "2026-11-25T20:00:00Z",
+      "2026-11-24T20:00:00Z",
     ]);
     expect(run.code).toBe(0);
     const plan = JSON.parse(run.stdout) as {
@@ -87,10 +87,15 @@ describe("aitb plan", () => {
   it("reads the deployed state from the base config", async () => {
     const text = fs
       .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
-      .replace("aitb:activeColor: blue", "aitb:activeColor: green");
+      .replace("aitb:activeColor: blue", "aitb:activeColor: green")
+      // A new change carries a record of its own (fresh-change-record).
+      .replace('at: "2026-11-24T15:10:00Z"', 'at: "2026-11-26T09:00:00Z"')
+      .replace("reason: Deploy 2026.11.4 to the dev stack", "reason: Switch dev to green");
     const file = tempFile("Pulumi.dev.yaml", text);
     const run = await runCli([
       "plan",
+      "--now",
+      "2026-11-26T09:30:00Z",
       "--stack",
       "dev",
       "--config",
