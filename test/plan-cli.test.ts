@@ -66,6 +66,24 @@ describe("aitb plan", () => {
     expect(typeof plan.ms).toBe("number");
   });
 
+  it("judges against the committed stack file by default: an unchanged prod plans with exit 0 in session", async () => {
+    // Tuesday 13:00 in New York, a week after prod's change record was written.
+    const run = await runCli(["plan", "--stack", "prod", "--now", "2026-12-01T18:00:00Z"]);
+    expect(run.stdout).toContain("judged against: HEAD:Pulumi.prod.yaml");
+    expect(run.stdout).toContain("policies: no violations");
+    expect(run.code).toBe(0);
+    const asNew = await runCli([
+      "plan",
+      "--stack",
+      "prod",
+      "--new-stack",
+      "--now",
+      "2026-12-01T18:00:00Z",
+    ]);
+    expect(asNew.stdout).toContain("judged against: nothing deployed (a new stack)");
+    expect(asNew.code).toBe(1);
+  });
+
   it("exits 2 naming the key when the stack file is malformed, and prints no plan", async () => {
     const text = fs
       .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { readBaseSource, readStackSource } from "../plan/stackFiles";
+import { committedBase, readBaseSource, readStackSource } from "../plan/stackFiles";
 import { planStack } from "../plan/plan";
 import { planJson, renderPlanText, renderVerdictText, verdictJson } from "../plan/render";
 import { judgePlan } from "../plan/policies";
@@ -10,6 +10,8 @@ interface PlanFlags {
   stack: string;
   config?: string;
   base?: string;
+  /** `--new-stack`: judge as a stack with nothing deployed. */
+  newStack?: boolean;
   now?: Date;
   format: "text" | "json";
   inputs: boolean;
@@ -20,7 +22,11 @@ export function planCommand(): Command {
     .description("Evaluate the Pulumi program offline (SDK mocks) and print the desired state.")
     .addOption(stackOption())
     .option("-c, --config <path>", "stack file to plan instead of Pulumi.<stack>.yaml")
-    .option("-b, --base <rev|path>", "the stack config as deployed now (git revision or file)")
+    .option(
+      "-b, --base <rev|path>",
+      "the stack config as deployed now (git revision or file; default: the committed file, HEAD)",
+    )
+    .option("--new-stack", "judge as a new stack, with nothing deployed")
     .option("--now <iso>", "judge as of this time (default: the clock)", parseInstant)
     .addOption(
       new Option("-f, --format <format>", "output format")
@@ -33,7 +39,10 @@ export function planCommand(): Command {
         const root = projectRoot(process.cwd());
         const now = flags.now ?? new Date();
         const source = readStackSource(root, flags.stack, flags.config);
-        const base = flags.base ? readBaseSource(root, flags.stack, flags.base) : undefined;
+        const baseRef = flags.newStack
+          ? undefined
+          : (flags.base ?? committedBase(root, flags.stack));
+        const base = baseRef ? readBaseSource(root, flags.stack, baseRef) : undefined;
         const plan = await planStack({ source, base, now });
         const verdict = await judgePlan(plan, { now });
         process.stdout.write(

@@ -17,6 +17,8 @@ export interface Plan {
   releases: Record<Color, string>;
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
+  /** Where the deployed state was read from (a file, `HEAD:Pulumi.<stack>.yaml`); none for a new stack. */
+  baseOrigin?: string;
   /** What the base config says is deployed, when a base was given. */
   deployed?: DeployedState;
   ms: number;
@@ -67,6 +69,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     releases: { blue: spec.colors.blue.release, green: spec.colors.green.release },
     resources: evaluation.resources,
     outputs: evaluation.outputs,
+    baseOrigin: options.base?.origin,
     deployed,
     ms: performance.now() - started,
   };

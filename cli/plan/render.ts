@@ -41,6 +41,11 @@ export function renderPlanText(
     `aitb plan: stack ${plan.stack} (${plan.environment}, ${plan.target}) from ${plan.origin}`,
     `  active ${plan.activeColor} @ ${plan.releases[plan.activeColor]}, standby ${plan.standbyColor} @ ${plan.releases[plan.standbyColor]}`,
   ];
+  lines.push(
+    plan.baseOrigin
+      ? `  judged against: ${plan.baseOrigin}`
+      : "  judged against: nothing deployed (a new stack)",
+  );
   if (plan.deployed) {
     lines.push(
       `  deployed now: active ${plan.deployed.activeColor}, blue @ ${plan.deployed.releases.blue}, green @ ${plan.deployed.releases.green}`,
@@ -94,6 +99,7 @@ export function planJson(plan: Plan): Record<string, unknown> {
     activeColor: plan.activeColor,
     standbyColor: plan.standbyColor,
     releases: plan.releases,
+    base: plan.baseOrigin ?? null,
     deployed: plan.deployed ?? null,
     resources: plan.resources.map(({ secretPaths: _secretPaths, ...rest }) => rest),
     outputs: plan.outputs,

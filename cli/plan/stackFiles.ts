@@ -181,3 +181,19 @@ export function withConfigValues(
   }
   return { ...source, values, flat };
 }
+
+/**
+ * What a plan is judged against when no base is named: the committed stack file (`HEAD`), so an
+ * unchanged stack judges as no change at any hour. Undefined outside git or for an uncommitted file.
+ */
+export function committedBase(root: string, stack: string): string | undefined {
+  try {
+    execFileSync("git", ["cat-file", "-e", `HEAD:${stackFileName(stack)}`], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    return "HEAD";
+  } catch {
+    return undefined;
+  }
+}
