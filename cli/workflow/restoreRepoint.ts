@@ -1,9 +1,10 @@
 import type { Color } from "../../domain/colors";
 import type { DeployedState } from "../../domain/deployed";
 import type { PlannedResource } from "../plan/evaluate";
+import { replacementEntry } from "../plan/replacements";
 import type { Plan } from "../plan/plan";
 import { identify } from "./blastRadius";
-import type { GraphDiff, ResourceChange } from "./graphDiff";
+import type { GraphDiff, ReplaceCause, ResourceChange } from "./graphDiff";
 
 /** The path under which a repointed database connection shows in a resource change. */
 export const DATABASE_CONNECTION = "secret inputs (database connection)";
@@ -16,6 +17,16 @@ function databaseOf(state: DeployedState | undefined, color: Color): string | un
 
 function deployedOf(plan: Plan): DeployedState | undefined {
   return plan.outputs.deployed as DeployedState | undefined;
+}
+
+/**
+ * The inputs holding the repointed secret whose change the provider answers with a replacement
+ * (a Docker container's `envs`): a repoint of such a resource is a replace, not an update.
+ */
+function forcingSecretInputs(resource: PlannedResource): ReplaceCause[] {
+  const forcing = new Set(replacementEntry(resource.type)?.replaceOn ?? []);
+  const tops = [...new Set(resource.secretPaths.map((path) => path.split(/[.[]/)[0]))];
+  return tops.filter((top) => forcing.has(top)).map((property) => ({ property, by: "provider" }));
 }
 
 /**
@@ -34,6 +45,8 @@ export function withDatabaseRepoints(base: Plan, desired: Plan, diff: GraphDiff)
   const baseByUrn = new Map(base.resources.map((resource) => [resource.urn, resource]));
   const changes = [...diff.changes];
   let repointed = 0;
+  let replaced = 0;
+  let movedToReplace = 0;
   for (const resource of desired.resources) {
     const identity = identify(resource);
     const color = identity.color;
@@ -44,14 +57,28 @@ export function withDatabaseRepoints(base: Plan, desired: Plan, diff: GraphDiff)
       old: databaseOf(before, color),
       new: databaseOf(after, color),
     };
+    const forcedBy = forcingSecretInputs(resource);
+    const deleteFirst =
+      resource.deleteBeforeReplace || replacementEntry(resource.type)?.deleteBeforeReplace === true;
     const index = changes.findIndex((change) => change.urn === resource.urn);
     if (index >= 0) {
       const existing = changes[index];
-      if (existing.op !== "update") continue;
+      if (existing.op !== "update" && existing.op !== "replace") continue;
+      if (existing.op === "update" && forcedBy.length > 0) {
+        movedToReplace++;
+      }
       changes[index] = {
         ...existing,
         keys: [...existing.keys, DATABASE_CONNECTION],
         values: [...existing.values, value],
+        ...(forcedBy.length > 0
+          ? {
+              op: "replace" as const,
+              forcedBy: [...(existing.forcedBy ?? []), ...forcedBy],
+              deleteFirst: existing.deleteFirst ?? deleteFirst,
+              replacementUnknown: undefined,
+            }
+          : {}),
       };
       continue;
     }
@@ -60,14 +87,16 @@ export function withDatabaseRepoints(base: Plan, desired: Plan, diff: GraphDiff)
       urn: resource.urn,
       type: resource.type,
       name: resource.name,
-      op: "update",
+      op: forcedBy.length > 0 ? "replace" : "update",
       keys: [DATABASE_CONNECTION],
       values: [value],
+      ...(forcedBy.length > 0 ? { forcedBy, deleteFirst } : {}),
       before: old,
       after: resource,
     };
     changes.push(change);
-    repointed++;
+    if (forcedBy.length > 0) replaced++;
+    else repointed++;
   }
   const position = new Map(desired.resources.map((resource, index) => [resource.urn, index]));
   const rank = (change: ResourceChange) => position.get(change.urn) ?? Number.MAX_SAFE_INTEGER;
@@ -75,8 +104,9 @@ export function withDatabaseRepoints(base: Plan, desired: Plan, diff: GraphDiff)
     changes: changes.sort((a, b) => rank(a) - rank(b)),
     summary: {
       ...diff.summary,
-      update: diff.summary.update + repointed,
-      same: diff.summary.same - repointed,
+      update: diff.summary.update + repointed - movedToReplace,
+      replace: diff.summary.replace + replaced + movedToReplace,
+      same: diff.summary.same - repointed - replaced,
     },
   };
 }

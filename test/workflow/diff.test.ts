@@ -233,6 +233,9 @@ describe("aitb diff", () => {
       'secret inputs (database connection): "aitb-dev-postgres/aitb" → "aitb-dev-postgres/aitb_restore_release_2026_11_3"',
     );
     expect(out).toContain("green: bot, webapp, dashboard");
+    // A new DATABASE_URL is a new env list, which replaces a Docker container.
+    expect(out).toMatch(/replace webapp-green .*\n(.*\n)*?.*forced by.*envs/);
+    expect(out).not.toMatch(/update webapp-green /);
     expect(out).toContain("database: CHANGES");
     expect(out).not.toContain("placeholder-dbPassword");
   });
