@@ -28,7 +28,8 @@ export interface BlueGreenDeploymentArgs {
 
 /**
  * The AITB trading system as two colors behind one router. Changing `aitb:activeColor` changes the
- * router, the two bots' trading modes, the health gate and the change record, and nothing else.
+ * switch record, the pre-switch snapshot, the health gate and the change record, and nothing else:
+ * the proxy and the bots read the switch record at run time.
  */
 export class BlueGreenDeployment extends pulumi.ComponentResource {
   readonly spec: DeploymentSpec;
@@ -85,7 +86,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         ? [...snapshot, ...this.restore.handle.resources]
         : snapshot;
 
-    // The standby is declared first so the live bot can wait for the standby bot's demotion.
+    // The standby is declared first: its services start before the active color's.
     const standby = new ColorSlot(
       `${name}-${standbyColor}`,
       {
@@ -105,7 +106,6 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         databaseUrl: databaseUrlOf(activeColor),
         exchangeApiKey: args.context.secrets.exchangeApiKey,
         after: afterOf(activeColor),
-        promoteAfter: standby.bot,
       },
       { parent: this },
     );
@@ -116,7 +116,8 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       {
         spec: this.spec,
         platform,
-        dependsOn: [...active.services.map((s) => s.resource), ...snapshot],
+        dependsOn: [...standby.services, ...active.services].map((s) => s.resource),
+        switchAfter: [...active.services.map((s) => s.resource), ...snapshot],
       },
       { parent: this },
     );

@@ -10,8 +10,6 @@ export interface ColorSlotArgs {
   databaseUrl: pulumi.Output<string>;
   /** The exchange API key, for the bot only. */
   exchangeApiKey: pulumi.Output<string>;
-  /** The other color's bot: a live bot is only (re)created after the standby bot is demoted. */
-  promoteAfter?: pulumi.Resource;
   /** What the first service waits for: the pre-switch snapshot, a restore. */
   after?: pulumi.Resource[];
 }
@@ -36,10 +34,8 @@ export class ColorSlot extends pulumi.ComponentResource {
     const after = args.after ?? [];
     let bot: pulumi.Resource | undefined;
     for (const service of args.spec.services) {
+      // No bot waits for the other: which one trades live is the trading lease's, at run time.
       const dependsOn = previous ? [previous] : [...after];
-      if (service.service === "bot" && service.tradingMode === "live" && args.promoteAfter) {
-        dependsOn.push(args.promoteAfter);
-      }
       const handle = args.platform.service(
         {
           spec: service,

@@ -268,6 +268,22 @@ export const proxySchema = z
     /** Public host name, used in the endpoint URL. */
     hostname: z.string().default("localhost"),
     image: imageReference.default("nginx:1.27.2"),
+    /**
+     * How long an idle client connection stays open. A switch reloads nothing, so keep-alive
+     * stays on; CIS NGINX Benchmark 2.4.3: "10 seconds or less, but not 0".
+     */
+    clientKeepaliveSeconds: z
+      .number()
+      .int("expected a whole number of seconds")
+      .min(
+        1,
+        "expected 1 to 10 seconds: 0 turns client keep-alive off (CIS NGINX Benchmark 2.4.3: 10 seconds or less, but not 0)",
+      )
+      .max(
+        10,
+        "expected 1 to 10 seconds (CIS NGINX Benchmark 2.4.3: 10 seconds or less, but not 0)",
+      )
+      .default(10),
   })
   .strict();
 

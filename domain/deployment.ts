@@ -21,6 +21,7 @@ export interface ServiceSpec {
   /** Settings env, then the release's env, then the contract variables (which always win). */
   env: Record<string, string>;
   files: Record<string, string>;
+  /** The bot's desired mode under this config (what the health gate expects), not its env. */
   tradingMode?: TradingMode;
 }
 
@@ -64,7 +65,12 @@ function serviceSpec(config: ParsedStackConfig, color: Color, service: ServiceNa
     AITB_RELEASE: release,
     AITB_HEALTH_PATH: settings.healthPath,
     PORT: String(settings.port),
-    ...(tradingMode ? { AITB_TRADING_MODE: tradingMode } : {}),
+    // The bot's mode is not configuration: it trades live only while the switch record names
+    // its color and it holds the trading lease (docs/service-contract.md), so a switch changes
+    // nothing here. The adapter adds AITB_SWITCH_RECORD, where the record is on its target.
+    ...(service === "bot"
+      ? { AITB_STANDBY_TRADING_MODE: config.standbyTradingMode, AITB_TRADING_LEASE: "postgres" }
+      : {}),
   };
   return {
     service,

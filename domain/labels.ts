@@ -14,6 +14,7 @@ export const RESTORE_LABEL = { reason: "aitb-restore-reason", incident: "aitb-in
 export const ROLES = [
   "service",
   "router",
+  "switch-record",
   "database",
   "database-volume",
   "backup",

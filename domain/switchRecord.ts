@@ -1,4 +1,4 @@
-import { COLORS, isColor, type Color } from "./colors";
+import { isColor, type Color } from "./colors";
 import type { DeploymentSpec } from "./deployment";
 
 /**
@@ -9,8 +9,6 @@ import type { DeploymentSpec } from "./deployment";
  */
 export interface SwitchRecord {
   activeColor: Color;
-  /** Each color's release, so a reader can tell what it switched to. */
-  releases: Record<Color, string>;
 }
 
 /**
@@ -26,19 +24,17 @@ export const SWITCH_RECORD_LAYOUT = {
   generationPrefix: "gen-",
 } as const;
 
+/**
+ * The record names the active color and nothing else, so it changes on a switch and only then
+ * (a re-pin changes the colors' services and the proxy's site, not the record).
+ */
 export function switchRecordOf(spec: DeploymentSpec): SwitchRecord {
-  return {
-    activeColor: spec.activeColor,
-    releases: { blue: spec.colors.blue.release, green: spec.colors.green.release },
-  };
+  return { activeColor: spec.activeColor };
 }
 
-/** The record as stored: one line of JSON, keys in a fixed order, so equal records are equal text. */
+/** The record as stored: one line of JSON, so equal records are equal text. */
 export function encodeSwitchRecord(record: SwitchRecord): string {
-  return JSON.stringify({
-    activeColor: record.activeColor,
-    releases: Object.fromEntries(COLORS.map((color) => [color, record.releases[color]])),
-  });
+  return JSON.stringify({ activeColor: record.activeColor });
 }
 
 export class SwitchRecordError extends Error {}
@@ -51,22 +47,13 @@ export function decodeSwitchRecord(text: string, where = "the switch record"): S
   } catch {
     throw new SwitchRecordError(`${where} is not JSON`);
   }
-  const record = value as { activeColor?: unknown; releases?: Record<string, unknown> };
+  const record = value as { activeColor?: unknown };
   if (!isColor(record?.activeColor)) {
     throw new SwitchRecordError(
       `${where} has activeColor ${JSON.stringify(record?.activeColor)}; expected "blue" or "green"`,
     );
   }
-  const releases = record.releases ?? {};
-  for (const color of COLORS) {
-    if (typeof releases[color] !== "string" || releases[color] === "") {
-      throw new SwitchRecordError(`${where} has no release for ${color}`);
-    }
-  }
-  return {
-    activeColor: record.activeColor,
-    releases: { blue: releases.blue as string, green: releases.green as string },
-  };
+  return { activeColor: record.activeColor };
 }
 
 /** The file nginx tests for `color` (a path inside the record's folder). */

@@ -1,5 +1,5 @@
 import type { Machine } from "./machine";
-import { percentile, round } from "./stats";
+import { round } from "./stats";
 import type { RestoreDrillReport } from "./restore/drill";
 import { RESTORE_TARGETS } from "./restore/drill";
 import type { SwitchDrillReport } from "./switch/drill";
@@ -24,54 +24,88 @@ export function machineLine(machine: Machine): string {
   return `machine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}, load average ${machine.loadAverage.join(" ")} at the start`;
 }
 
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || b === 0 ? "-" : `${round(a / b, 2)}`;
+}
+
 export function switchDrillText(report: SwitchDrillReport): string {
-  const { analysis, options } = report;
+  const { options } = report;
   const lines = [
-    `Switch drill: ${report.nginx}, ${report.stack} stack's routes, ${options.switches} switches in ${options.durationS} s after a ${options.baselineS} s baseline, ${options.rps} requests/s per client kind`,
-    `  ${machineLine(report.machine)}`,
+    `Switch drill: ${report.nginx}, ${report.postgres}, the ${report.stack} stack's routes and bots; per client kind and mechanism ${options.switches} switches in ${options.durationS} s after a ${options.baselineS} s baseline, ${options.connections} connections at the highest rate each client reaches`,
+    `  ${machineLine(report.machine)}; ${report.loadAverageAtEnd.join(" ")} at the end`,
   ];
-  if (options.proxyKeepalive !== undefined) {
+  const byMechanism = new Map(report.mechanisms.map((m) => [m.mechanism, m]));
+  for (const figures of report.mechanisms) {
     lines.push(
-      `  EXPERIMENT: the site's client keepalive_timeout replaced by ${options.proxyKeepalive}`,
+      "",
+      `  ${figures.mechanism === "switch-record" ? "switch record (the product): one rename, no reload" : "reload (the replaced mechanism): a site per color, nginx -t and a graceful reload"}; client keep-alive ${figures.keepaliveSeconds === 0 ? "off" : `${figures.keepaliveSeconds} s`}`,
+      "  client kind        sent     failed  retries   rate/s  p50 / p99 before   p50 / p99 during   p99 ratio  worst lag  step p50 / max",
     );
+    for (const p of figures.phases) {
+      lines.push(
+        `  ${p.kind.padEnd(16)} ${String(p.sent).padStart(8)} ${String(p.failed).padStart(8)} ${String(p.retries).padStart(8)} ${String(p.rps).padStart(8)}  ${pair(p.before).padEnd(18)} ${pair(p.during).padEnd(18)} ${ratio(p.during.p99Ms, p.before.p99Ms).padStart(9)}  ${`${p.worstLagMs} ms`.padStart(9)}  ${ms(p.stepMs.p50)} / ${ms(p.stepMs.max)} ms`,
+      );
+    }
+    if (figures.wrk) {
+      const w = figures.wrk;
+      lines.push(
+        `  ${"wrk".padEnd(16)} ${String(w.during.requests).padStart(8)} ${String(w.failed).padStart(8)} ${"-".padStart(8)} ${String(w.during.rps).padStart(8)}  ${`${ms(w.before.p50Ms)} / ${ms(w.before.p99Ms)} ms`.padEnd(18)} ${`${ms(w.during.p50Ms)} / ${ms(w.during.p99Ms)} ms`.padEnd(18)} ${ratio(w.during.p99Ms, w.before.p99Ms).padStart(9)}  ${"-".padStart(9)}`,
+      );
+    }
+    for (const p of figures.phases) {
+      const causes = Object.entries(p.failures)
+        .map(([cause, count]) => `${cause} ${count}`)
+        .join(", ");
+      if (causes) lines.push(`    ${p.kind} failed: ${causes}`);
+    }
+    if (figures.wrk && figures.wrk.failed > 0) {
+      const e = figures.wrk.during.errors;
+      lines.push(
+        `    wrk failed: connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}, non-2xx/3xx ${e.status}`,
+      );
+    }
   }
-  lines.push(
-    "  client kind        sent   failed  retries  rate/s  p50 / p99 before   p50 / p99 during",
-  );
-  for (const kind of analysis.kinds) {
-    lines.push(
-      `  ${kind.kind.padEnd(16)} ${String(kind.sent).padStart(6)} ${String(kind.failed).padStart(8)} ${String(kind.retries).padStart(8)} ${String(kind.rps).padStart(7)}  ${pair(kind.before).padEnd(18)} ${pair(kind.during)}`,
-    );
+  const record = byMechanism.get("switch-record");
+  const reload = byMechanism.get("reload");
+  if (record && reload) {
+    lines.push("", "  switch record / reload, same run:");
+    for (const p of record.phases) {
+      const q = reload.phases.find((r) => r.kind === p.kind);
+      if (!q) continue;
+      lines.push(
+        `    ${p.kind.padEnd(16)} rate ${ratio(p.rps, q.rps)}x, p99 during ${ratio(p.during.p99Ms, q.during.p99Ms)}x, failed ${p.failed} vs ${q.failed}, worst lag ${p.worstLagMs} vs ${q.worstLagMs} ms`,
+      );
+    }
+    if (record.wrk && reload.wrk) {
+      lines.push(
+        `    ${"wrk".padEnd(16)} rate ${ratio(record.wrk.during.rps, reload.wrk.during.rps)}x, p99 during ${ratio(record.wrk.during.p99Ms, reload.wrk.during.p99Ms)}x, failed ${record.wrk.failed} vs ${reload.wrk.failed}`,
+      );
+    }
   }
-  for (const kind of analysis.kinds) {
-    const causes = Object.entries(kind.failures)
+  if (report.siteChanges) {
+    const c = report.siteChanges;
+    const causes = Object.entries(c.failures)
       .map(([cause, count]) => `${cause} ${count}`)
       .join(", ");
-    lines.push(`    ${kind.kind}: ${kind.label}${causes ? `; failed: ${causes}` : ""}`);
+    lines.push(
+      "",
+      `  site changes (a route added or removed, drained reload): ${c.changes} under ${c.kind} load, ${c.sent} sent, ${c.failed} failed${causes ? ` (${causes})` : ""}, ${c.rps} requests/s, steps ${c.stepMs.join(", ")} ms`,
+    );
   }
-  const first = analysis.switches.flatMap((s) =>
-    s.firstNewMs === undefined ? [] : [s.firstNewMs],
-  );
-  const all = analysis.switches.flatMap((s) => (s.allNewMs === undefined ? [] : [s.allNewMs]));
-  const step = analysis.switches.map((s) => s.reloadStepMs);
-  const summary = (values: number[]) =>
-    values.length === 0
-      ? "none"
-      : `p50 ${round(percentile(values, 50), 1)} ms, max ${round(Math.max(...values), 1)} ms`;
+  const b = report.bots;
   lines.push(
-    `  from the start of each reload step: first response from the new color ${summary(first)}; all responses from the new color ${summary(all)}`,
-    `  reload step (write site, nginx -t, graceful reload): ${summary(step)}`,
+    "",
+    `  bots: ${b.samples} samples of both (every ${options.sampleEveryMs} ms): two live in ${b.twoLive}; overlap of their live intervals ${b.overlapMs} ms; ${b.orders} orders over ${b.epochs} lease epochs, ${b.ordersOutsideLease} outside their bot's lease`,
+    `  lease handover after a switch step: p50 ${ms(b.handoverMs.p50)} ms, max ${ms(b.handoverMs.max)} ms (${b.handoverMs.count} switches); no bot live between holders: p50 ${ms(b.gapMs.p50)} ms, max ${ms(b.gapMs.max)} ms`,
   );
   if (report.nginxProblems.length > 0) {
     lines.push(
       `  nginx error log: ${report.nginxProblems.length} lines at warn or worse, first: ${report.nginxProblems[0]}`,
     );
   }
-  const failedKinds = analysis.kinds
-    .filter((k) => k.failed > 0)
-    .map((k) => `${k.kind} ${k.failed}`);
+  const t = report.targets;
   lines.push(
-    `  targets: 0 failed requests: ${failedKinds.length === 0 ? "met for every client kind" : `MISSED (${failedKinds.join(", ")})`}; >= ${SWITCH_TARGETS.minRps} requests/s: ${met(report.targets.rate)}; all new color within ${SWITCH_TARGETS.newColorWithinMs} ms: ${met(report.targets.newColorWithin1s)}`,
+    `  targets (switch record): 0 failed requests ${met(t.zeroFailed)}; keep-alive kinds >= ${SWITCH_TARGETS.minKeepaliveRps} requests/s ${met(t.keepaliveRps)}; worst lag < ${SWITCH_TARGETS.worstLagMs} ms ${met(t.lag)}; p99 during <= ${SWITCH_TARGETS.p99Ratio} x before ${met(t.p99)}; at most one live bot ${met(t.oneLiveBot)}`,
   );
   return lines.join("\n");
 }

@@ -8,6 +8,7 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { ClockArgs, PolicyFactoryArgs } from "./factory";
 import { hasRole, shortUrn, waitsFor } from "./resources";
 import { restoresOf, type RestoreFacts } from "./restores";
+import { findSwitchRecord, tradingModeOf } from "./switchRecord";
 import { servicesOf } from "./services";
 import { findChangeRecord } from "./changeRecord";
 
@@ -58,8 +59,12 @@ export function restoreProblemsOf(
   if (!facts.color) {
     problems.push("names no color to repoint; set aitb:database.restore.color");
   } else {
+    const record = findSwitchRecord(resources);
     const liveBots = servicesOf(resources).filter(
-      (view) => view.service === "bot" && view.color === facts.color && view.tradingMode === "live",
+      (view) =>
+        view.service === "bot" &&
+        view.color === facts.color &&
+        tradingModeOf(view, record) === "live",
     );
     for (const bot of liveBots) {
       problems.push(

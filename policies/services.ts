@@ -21,14 +21,25 @@ export interface ServiceView<R extends ResourceView = ResourceView> {
   label: string;
   service?: string;
   color?: Color;
+  /** A trading mode fixed in the bot's labels or environment (an older bot). */
   tradingMode?: string;
+  /** The bot trades live only under the trading lease, as the switch record says (AITB_TRADING_LEASE). */
+  lease?: { standbyMode?: string };
   /** Replicas that stay running when idle. */
   warmReplicas: number;
 }
 
-/** `NAME=value` entries (Docker `envs`) and `{name, value}` entries (Container Apps) as a map. */
+/**
+ * `NAME=value` entries (Docker `envs`), `{name, value}` entries (Container Apps) and a plain map
+ * (the loopback target's `env`) as one map.
+ */
 function envEntries(resource: ResourceView): Record<string, string> {
   const env: Record<string, string> = {};
+  const plain = known(() => resource.props.env);
+  if (isRecord(plain)) {
+    for (const [key, value] of Object.entries(plain))
+      if (typeof value === "string") env[key] = value;
+  }
   const envs = known(() => resource.props.envs);
   if (Array.isArray(envs)) {
     for (const entry of envs) {
@@ -61,12 +72,14 @@ function warmReplicas(resource: ResourceView): number {
 export function serviceView<R extends ResourceView>(resource: R): ServiceView<R> {
   const markers = markersOf(resource);
   const color = markers[LABEL.color];
+  const env = envEntries(resource);
   return {
     resource,
     label: shortUrn(resource.urn),
     service: markers[LABEL.service],
     color: isColor(color) ? color : undefined,
-    tradingMode: markers[LABEL.tradingMode] ?? envEntries(resource).AITB_TRADING_MODE,
+    tradingMode: markers[LABEL.tradingMode] ?? env.AITB_TRADING_MODE,
+    ...(env.AITB_TRADING_LEASE ? { lease: { standbyMode: env.AITB_STANDBY_TRADING_MODE } } : {}),
     warmReplicas: warmReplicas(resource),
   };
 }

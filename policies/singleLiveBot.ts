@@ -1,12 +1,15 @@
 /**
- * single-live-bot: exactly one bot trades live, the active color's, and it starts only after the
- * standby bot has been demoted, so that no moment of an update has two live bots.
+ * single-live-bot: exactly one bot trades live, the active color's. A bot that trades under the
+ * trading lease (AITB_TRADING_LEASE) is live when the switch record names its color, and the
+ * lease keeps at most one live at run time whatever the order of an update. A bot whose mode is
+ * fixed in its configuration (an older bot) must start only after the standby bot is demoted.
  */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { findChangeRecord } from "./changeRecord";
 import type { PolicyFactoryArgs } from "./factory";
 import { waitsFor } from "./resources";
 import { servicesOf } from "./services";
+import { findSwitchRecord, tradingModeOf } from "./switchRecord";
 
 export const SINGLE_LIVE_BOT = "single-live-bot";
 
@@ -20,7 +23,17 @@ export function singleLiveBot(args: PolicyFactoryArgs = {}): StackValidationPoli
       const services = servicesOf(stack.resources);
       // A stack that runs no AITB services has no bot to judge.
       if (services.length === 0) return;
-      const bots = services.filter((view) => view.service === "bot");
+      const record = findSwitchRecord(stack.resources);
+      const leased = services.filter((view) => view.service === "bot" && view.lease);
+      if (leased.length > 0 && !record.found) {
+        reportViolation(
+          `${leased.map((bot) => bot.label).join(", ")} trade live by the switch record and the lease, but ${record.problem}; the router declares it (aitb:activeColor)`,
+        );
+        return;
+      }
+      const bots = services
+        .filter((view) => view.service === "bot")
+        .map((view) => ({ ...view, tradingMode: tradingModeOf(view, record) }));
       const live = bots.filter((bot) => bot.tradingMode === "live");
       const lookup = findChangeRecord(stack.resources);
       const active = lookup.found ? lookup.record.desired.activeColor : undefined;
@@ -53,6 +66,8 @@ export function singleLiveBot(args: PolicyFactoryArgs = {}): StackValidationPoli
         );
       }
       for (const standby of bots.filter((candidate) => candidate !== bot)) {
+        // Bots under the lease need no order: the lease is what keeps two from being live.
+        if (bot.lease && standby.lease) continue;
         if (!waitsFor(bot.resource, standby.resource)) {
           reportViolation(
             `the live bot ${bot.label} is not ordered after the standby bot ${standby.label}; ` +

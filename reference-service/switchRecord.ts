@@ -14,7 +14,6 @@ export const SWITCH_RECORD_FILE = "record.json";
 
 export interface SwitchRecordView {
   activeColor: Color;
-  releases: Record<Color, string>;
 }
 
 export type SwitchRecordRead =
@@ -37,16 +36,7 @@ export function readSwitchRecord(dir: string): SwitchRecordRead {
     if (value.activeColor !== "blue" && value.activeColor !== "green") {
       return { ok: false, problem: `${file} names no active color` };
     }
-    return {
-      ok: true,
-      record: {
-        activeColor: value.activeColor,
-        releases: {
-          blue: String(value.releases?.blue ?? ""),
-          green: String(value.releases?.green ?? ""),
-        },
-      },
-    };
+    return { ok: true, record: { activeColor: value.activeColor } };
   } catch {
     return { ok: false, problem: `${file} is not JSON` };
   }

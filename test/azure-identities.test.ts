@@ -208,6 +208,8 @@ describe("identities and grants on prod, one identity per role", () => {
         "vault-database-id",
         "forensic-copy-id",
         "container-forensics-id",
+        // The proxy and the bot read the switch record, in its own container.
+        "container-switch-record-id",
         REGISTRY_ID,
       ].sort(),
     );

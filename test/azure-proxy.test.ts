@@ -6,10 +6,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { proxyStartScript } from "../components/platform/azure/proxyApp";
 import { renderHealthSite, renderProxySite } from "../components/platform/azure/proxySite";
+import {
+  SWITCH_RECORD_MOUNT,
+  SWITCH_SYNC_SCRIPT,
+  WRITE_RECORD_SH,
+} from "../components/platform/azure/switchRecord";
+import { readSwitchRecord } from "../reference-service/switchRecord";
+import { encodeSwitchRecord, switchRecordOf } from "../domain/switchRecord";
 import { validateStackConfig } from "../config/validate";
 import { COLORS } from "../domain/colors";
 import { deploymentSpec, type DeploymentSpec } from "../domain/deployment";
-import { routeTable } from "../domain/routing";
 import { SERVICE_NAMES } from "../domain/services";
 import { NOW, stackSource } from "./support/stacks";
 
@@ -58,9 +64,32 @@ function get(port: number, url: string): Promise<{ status: number; body: string 
   });
 }
 
-/** The site with every app name pointed at its local stand-in and nginx on a loopback port. */
-function onLoopback(site: string, ports: Record<string, number>, listenPort: number): string {
-  let local = site.replace(/^(\s+)listen 80;$/m, `$1listen ${HOST}:${listenPort};`);
+/** The record as the sidecar writes it into its volume (the shell writer, run here by dash). */
+function writeRecord(dir: string, record: string): void {
+  const run = spawnSync(
+    "/bin/sh",
+    ["-c", `set -u\n${WRITE_RECORD_SH}\nwrite_record "$1"`, "sh", record],
+    {
+      env: { ...process.env, dir },
+      encoding: "utf8",
+    },
+  );
+  if (run.status !== 0) throw new Error(`write_record failed: ${run.stderr}`);
+}
+
+/**
+ * The site with every app name pointed at its local stand-in, nginx on a loopback port and the
+ * switch record's volume at a local folder.
+ */
+function onLoopback(
+  site: string,
+  ports: Record<string, number>,
+  listenPort: number,
+  switchDir: string,
+): string {
+  let local = site
+    .replace(/^(\s+)listen 80;$/m, `$1listen ${HOST}:${listenPort};`)
+    .replaceAll(`${SWITCH_RECORD_MOUNT}/`, `${switchDir}/`);
   for (const [app, port] of Object.entries(ports)) {
     local = local
       .replaceAll(`server ${app}:80 `, `server ${HOST}:${port} `)
@@ -74,6 +103,9 @@ describe("the Azure proxy site under nginx", () => {
   const ports: Record<string, number> = {};
   let spec: DeploymentSpec;
   let prefix: string;
+  let switchDir: string;
+  const record = (color: "blue" | "green") =>
+    encodeSwitchRecord(switchRecordOf({ ...spec, activeColor: color }));
 
   beforeAll(async () => {
     spec = deploymentSpec(validateStackConfig(stackSource("prod").values, NOW));
@@ -96,6 +128,11 @@ describe("the Azure proxy site under nginx", () => {
       }
     }
     prefix = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-azure-proxy-"));
+    // nginx's workers run unprivileged when the tests run as root: they stat the record.
+    fs.chmodSync(prefix, 0o755);
+    switchDir = path.join(prefix, "switch");
+    fs.mkdirSync(switchDir);
+    writeRecord(switchDir, record(spec.activeColor));
   });
 
   afterAll(async () => {
@@ -143,7 +180,7 @@ describe("the Azure proxy site under nginx", () => {
       "-e",
       `${dir}/error.log`,
     ];
-    return { port, dir, nginx, site: onLoopback(site, ports, port) };
+    return { port, dir, nginx, site: onLoopback(site, ports, port, switchDir) };
   }
 
   async function waitUp(prepared: Prepared, process: ChildProcess): Promise<void> {
@@ -182,9 +219,10 @@ describe("the Azure proxy site under nginx", () => {
     return { port: prepared.port, stop };
   }
 
+  const SITE = () => renderProxySite({ spec, clientKeepaliveSeconds: 10 });
+
   it("sends each public route to the active color's app, with that app's name as Host", async () => {
-    const site = renderProxySite({ spec, routes: routeTable(spec) });
-    const proxy = await serve(site);
+    const proxy = await serve(SITE());
     try {
       const seen = async (url: string) => JSON.parse((await get(proxy.port, url)).body) as Seen;
       const active = spec.activeColor;
@@ -208,8 +246,28 @@ describe("the Azure proxy site under nginx", () => {
     }
   });
 
+  it("moves every route to the other color when the sidecar writes a new record, with no reload", async () => {
+    const proxy = await serve(SITE());
+    const app = async (url: string) => (JSON.parse((await get(proxy.port, url)).body) as Seen).app;
+    try {
+      for (const color of [spec.standbyColor, spec.activeColor]) {
+        writeRecord(switchDir, record(color));
+        expect(readSwitchRecord(switchDir)).toMatchObject({
+          ok: true,
+          record: { activeColor: color },
+        });
+        expect(await app("/orders")).toBe(`webapp-${color}`);
+        expect(await app("/dashboard/x")).toBe(`dashboard-${color}`);
+        expect(await app("/api/x")).toBe(`inference-${color}`);
+      }
+    } finally {
+      writeRecord(switchDir, record(spec.activeColor));
+      await proxy.stop();
+    }
+  });
+
   it("serves no health-only route on the public site: such a path is an ordinary webapp path", async () => {
-    const site = renderProxySite({ spec, routes: routeTable(spec) });
+    const site = SITE();
     expect(site).not.toContain("/_aitb/health/");
     const proxy = await serve(site);
     try {
@@ -224,7 +282,7 @@ describe("the Azure proxy site under nginx", () => {
   });
 
   it("answers every service's health route of both colors on the health site, and nothing else", async () => {
-    const proxy = await serve(renderHealthSite(spec));
+    const proxy = await serve(renderHealthSite(spec, 10));
     try {
       for (const color of COLORS) {
         for (const service of SERVICE_NAMES) {
@@ -245,18 +303,40 @@ describe("the Azure proxy site under nginx", () => {
     }
   });
 
-  it("renders a health site that a switch leaves unchanged", () => {
+  it("renders sites that a switch leaves unchanged: no revision starts", () => {
     const flippedSpec = deploymentSpec(
       validateStackConfig({ ...stackSource("prod").values, activeColor: spec.standbyColor }, NOW),
     );
-    expect(renderHealthSite(flippedSpec)).toBe(renderHealthSite(spec));
-    expect(renderProxySite({ spec: flippedSpec, routes: routeTable(flippedSpec) })).not.toBe(
-      renderProxySite({ spec, routes: routeTable(spec) }),
-    );
+    expect(renderHealthSite(flippedSpec, 10)).toBe(renderHealthSite(spec, 10));
+    expect(renderProxySite({ spec: flippedSpec, clientKeepaliveSeconds: 10 })).toBe(SITE());
+  });
+
+  it("starts listening only once the sidecar has a record", async () => {
+    const prepared = await prepare(SITE());
+    const waitFor = path.join(prepared.dir, "record.json");
+    const script = proxyStartScript({
+      siteFile: path.join(prepared.dir, "site.conf"),
+      nginx: prepared.nginx.map((part) => `'${part}'`).join(" "),
+      waitForRecord: waitFor,
+    });
+    const proxy = spawn("/bin/sh", ["-c", script], {
+      env: { ...process.env, AITB_NGINX_SITE: prepared.site },
+      stdio: "ignore",
+    });
+    try {
+      await new Promise((done) => setTimeout(done, 400));
+      await expect(get(prepared.port, "/")).rejects.toMatchObject({ code: "ECONNREFUSED" });
+      fs.writeFileSync(waitFor, "{}");
+      await waitUp(prepared, proxy);
+    } finally {
+      const stopped = exited(proxy);
+      proxy.kill("SIGTERM");
+      await stopped;
+    }
   });
 
   it("lets a stopped proxy revision finish its in-flight requests (SIGTERM becomes a graceful stop)", async () => {
-    const site = renderProxySite({ spec, routes: routeTable(spec) });
+    const site = SITE();
     const prepared = await prepare(site);
     const script = proxyStartScript({
       siteFile: path.join(prepared.dir, "site.conf"),
@@ -281,7 +361,7 @@ describe("the Azure proxy site under nginx", () => {
   });
 
   it("loses in-flight requests when nginx itself gets SIGTERM (why the start script traps it)", async () => {
-    const site = renderProxySite({ spec, routes: routeTable(spec) });
+    const site = SITE();
     const prepared = await prepare(site);
     fs.writeFileSync(path.join(prepared.dir, "site.conf"), prepared.site);
     const [binary, ...args] = prepared.nginx;
@@ -296,5 +376,74 @@ describe("the Azure proxy site under nginx", () => {
     nginx.kill("SIGTERM");
     expect(await inFlight).toBe("lost");
     await stopped;
+  });
+});
+
+describe("the switch-record sidecar", () => {
+  test("reads the record from the blob's metadata with a managed-identity token, and follows it", async () => {
+    let metadata = encodeSwitchRecord({ activeColor: "blue" });
+    const seen: { token?: string; identity?: string; clientId?: string; version?: string }[] = [];
+    const server = http.createServer((request, response) => {
+      const url = new URL(request.url ?? "/", "http://x");
+      if (url.pathname === "/msi/token") {
+        seen.push({
+          identity: request.headers["x-identity-header"] as string,
+          clientId: url.searchParams.get("client_id") ?? "",
+        });
+        response.setHeader("content-type", "application/json");
+        response.end(
+          JSON.stringify({ access_token: "t0ken", expires_on: "0", token_type: "Bearer" }),
+        );
+        return;
+      }
+      seen.push({
+        token: request.headers.authorization,
+        version: request.headers["x-ms-version"] as string,
+      });
+      response.setHeader("x-ms-meta-record", metadata);
+      response.end();
+    });
+    const port = await listen(server);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-sidecar-"));
+    const sidecar = spawn("/bin/sh", ["-c", SWITCH_SYNC_SCRIPT], {
+      env: {
+        PATH: process.env.PATH,
+        AITB_SWITCH_DIR: dir,
+        AITB_SWITCH_RECORD_URL: `http://${HOST}:${port}/switch-record/switch-record`,
+        AITB_SWITCH_POLL_SECONDS: "0.1",
+        AITB_IDENTITY_CLIENT_ID: "client-1",
+        IDENTITY_ENDPOINT: `http://${HOST}:${port}/msi/token`,
+        IDENTITY_HEADER: "header-1",
+      },
+      stdio: "ignore",
+    });
+    const color = () => {
+      const read = readSwitchRecord(dir);
+      return read.ok ? read.record.activeColor : undefined;
+    };
+    const until = async (wanted: string) => {
+      const deadline = Date.now() + 10_000;
+      while (color() !== wanted) {
+        if (Date.now() > deadline) throw new Error(`the sidecar never wrote ${wanted}`);
+        await new Promise((done) => setTimeout(done, 20));
+      }
+    };
+    try {
+      await until("blue");
+      expect(fs.existsSync(path.join(dir, "current", "blue"))).toBe(true);
+      metadata = encodeSwitchRecord({ activeColor: "green" });
+      await until("green");
+      expect(fs.existsSync(path.join(dir, "current", "green"))).toBe(true);
+      expect(fs.existsSync(path.join(dir, "current", "blue"))).toBe(false);
+      expect(seen).toContainEqual({ identity: "header-1", clientId: "client-1" });
+      expect(seen).toContainEqual({ token: "Bearer t0ken", version: "2021-08-06" });
+      // One token serves many reads.
+      expect(seen.filter((s) => s.identity).length).toBe(1);
+    } finally {
+      sidecar.kill("SIGKILL");
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

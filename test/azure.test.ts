@@ -119,9 +119,10 @@ describe.each(["staging", "prod"])("the %s stack on Azure", (stack) => {
       expect(ROLES).toContain(tags["aitb-role"]);
       expect(tags["aitb-stack"]).toBe(stack);
     }
-    expect(named(plan, "proxy").inputs.tags).toMatchObject({
+    // No active color in the proxy's tags: a switch changes nothing on the app.
+    expect(named(plan, "proxy").inputs.tags).toEqual({
       "aitb-role": "router",
-      "aitb-color": plan.activeColor,
+      "aitb-stack": stack,
     });
   });
 
@@ -205,22 +206,24 @@ describe.each(["staging", "prod"])("the %s stack on Azure", (stack) => {
     }
   });
 
-  it("routes the proxy to the active color by app name, with Host set to that app", () => {
+  it("routes the proxy by the switch record to both colors' apps, with Host set to that app", () => {
     const proxy = named(plan, "proxy");
     const site = envOf(proxy).AITB_NGINX_SITE as string;
-    expect(site).toContain(`server webapp-${plan.activeColor}:80`);
-    expect(site).not.toContain(`server webapp-${plan.standbyColor}:80`);
+    for (const color of ["blue", "green"]) expect(site).toContain(`server webapp-${color}:80`);
+    expect(site).toContain("if (-f /run/aitb/switch/current/green)");
     expect(site).toMatch(
-      new RegExp(`location / \\{\\n\\s+set \\$aitb_upstream_host webapp-${plan.activeColor};`),
+      /map \$aitb_color \$aitb_host_webapp \{\n {4}default "";\n {4}blue webapp-blue;\n {4}green webapp-green;/,
     );
-    expect(site).toContain("proxy_set_header Host $aitb_upstream_host;");
-    expect(site).not.toContain("proxy_set_header Host $host;");
+    expect(site).toMatch(
+      /location \/ \{\n {8}proxy_set_header Connection "";\n {8}proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;\n {8}proxy_set_header X-Forwarded-Host \$host;\n {8}proxy_set_header Host \$aitb_host_webapp;/,
+    );
     expect(proxy.dependsOn).toEqual(
-      expect.arrayContaining(
-        apps(plan)
+      expect.arrayContaining([
+        ...apps(plan)
           .filter((r) => r.name !== "proxy")
           .map((r) => r.urn),
-      ),
+        named(plan, "switch-record").urn,
+      ]),
     );
   });
 
@@ -334,14 +337,9 @@ describe("switching the active color on prod", () => {
     after = await planOf("prod", flipped(stackSource("prod")));
   });
 
-  it("changes the proxy and the two bots and no other app, no database, storage or vault", () => {
+  it("changes no app: only the switch-record blob, no database, other storage or vault", () => {
     const changed = changedUrns(before, after).map((urn) => named(after, urn.split("::").pop()!));
-    expect(
-      changed
-        .filter((r) => r.type === APP)
-        .map((r) => r.name)
-        .sort(),
-    ).toEqual(["bot-blue", "bot-green", "proxy"]);
+    expect(changed.filter((r) => r.type === APP).map((r) => r.name)).toEqual([]);
     expect(
       changed
         .filter((r) => r.type !== APP)
@@ -350,30 +348,54 @@ describe("switching the active color on prod", () => {
     ).toEqual([
       // The pre-switch backup is taken again before every switch; the gate and the record rerun.
       "azure-native:dbforpostgresql:BackupsAutomaticAndOnDemand",
+      "azure-native:storage:Blob",
       "command:local:Command",
       "command:local:Command",
     ]);
+    // The blob's metadata is the record: updated in place, never a replacement (its source stays).
+    const blob = (plan: Plan) => named(plan, "switch-record").inputs;
+    expect(blob(after).source).toEqual(blob(before).source);
+    expect(blob(after).metadata).not.toEqual(blob(before).metadata);
     expect(before.resources.map((r) => r.urn).sort()).toEqual(
       after.resources.map((r) => r.urn).sort(),
     );
   });
 
-  it("moves the live trading mode and the routes to the other color", () => {
-    const mode = (plan: Plan, color: string) =>
-      envOf(named(plan, `bot-${color}`)).AITB_TRADING_MODE;
-    expect(mode(before, before.activeColor)).toBe("live");
-    expect(mode(after, before.activeColor)).toBe("paper");
-    expect(mode(after, after.activeColor)).toBe("live");
-    const site = envOf(named(after, "proxy")).AITB_NGINX_SITE as string;
-    expect(site).toContain(`server webapp-${after.activeColor}:80`);
-    expect(site).not.toContain(`server webapp-${before.activeColor}:80`);
+  it("moves the active color in the switch record; the bots carry no trading mode", () => {
+    const record = (plan: Plan) =>
+      JSON.parse(
+        (named(plan, "switch-record").inputs.metadata as Record<string, string>).record,
+      ) as {
+        activeColor: string;
+      };
+    expect(record(before).activeColor).toBe(before.activeColor);
+    expect(record(after).activeColor).toBe(after.activeColor);
+    for (const color of ["blue", "green"]) {
+      const env = envOf(named(after, `bot-${color}`));
+      expect(env.AITB_TRADING_MODE).toBeUndefined();
+      expect(env).toMatchObject({
+        AITB_TRADING_LEASE: "postgres",
+        AITB_SWITCH_RECORD: "/run/aitb/switch",
+      });
+    }
   });
 
-  it("replaces a bot whose trading mode changes, the old one first", () => {
+  it("gives each bot and the proxy a sidecar that reads the record with its own identity", () => {
+    for (const name of ["proxy", "bot-blue", "bot-green"]) {
+      const app = appInputs(named(after, name));
+      const sidecar = app.template.containers.find(
+        (c) => (c as { name?: string }).name === "switch-record",
+      );
+      expect(sidecar).toBeDefined();
+      expect(app.template.volumes).toContainEqual({
+        name: "switch-record",
+        storageType: "EmptyDir",
+      });
+    }
+    // Neither bot waits for, or is deleted before, the other: the lease keeps one live.
     const bot = named(after, `bot-${after.activeColor}`);
-    expect(bot.deleteBeforeReplace).toBe(true);
-    expect(bot.dependsOn).toContain(named(after, `bot-${after.standbyColor}`).urn);
-    expect(named(after, `webapp-${after.activeColor}`).deleteBeforeReplace).toBe(false);
+    expect(bot.deleteBeforeReplace).toBe(false);
+    expect(bot.dependsOn).not.toContain(named(after, `bot-${after.standbyColor}`).urn);
   });
 
   it("replaces the pre-switch backup under a new name, deleting the old one once the new exists", () => {
@@ -696,6 +718,8 @@ describe("release files on Azure", () => {
     expect(item(after)?.path).not.toBe(item(before)?.path);
     expect(blue(after).template.containers[0].volumeMounts).toEqual([
       { volumeName: "release-files", mountPath: "/etc/aitb/risk.yaml", subPath: item(after)?.path },
+      // The switch record's volume, kept by the bot's sidecar.
+      { volumeName: "switch-record", mountPath: "/run/aitb/switch" },
     ]);
     const changedApps = changedUrns(before, after)
       .map((urn) => after.resources.find((r) => r.urn === urn))

@@ -1,5 +1,7 @@
-import { analyzeSwitchRun, failureOf } from "../drills/switch/analyze";
-import { scheduled, type KindRecords, type Target } from "../drills/switch/load";
+import { analyzePhase, failureOf, lagsMs } from "../drills/switch/analyze";
+import { overlapMs } from "../drills/switch/bots";
+import type { KindRecords, Target } from "../drills/switch/load";
+import { parseWrk } from "../drills/switch/wrk";
 import { percentile } from "../drills/stats";
 
 const TARGETS: Target[] = [
@@ -53,82 +55,103 @@ describe("what counts as a failed request", () => {
   });
 
   test("failures are counted per cause and kept out of the latencies", () => {
-    const analysis = analyzeSwitchRun({
-      records: [r],
+    const phase = analyzePhase({
+      records: r,
       targets: TARGETS,
       switches: [],
-      window: { loadStart: 0, baselineStart: 0, baselineEnd: 10, loadEnd: 10 },
+      window: { baselineStart: 0, end: 10 },
     });
-    const [kind] = analysis.kinds;
-    expect(kind.failed).toBe(4);
-    expect(kind.failures).toEqual({ "HTTP 502": 1, ECONNRESET: 1, "no answer": 1, misrouted: 1 });
-    expect(kind.before.count).toBe(2);
+    expect(phase.failed).toBe(4);
+    expect(phase.failures).toEqual({ "HTTP 502": 1, ECONNRESET: 1, "no answer": 1, misrouted: 1 });
+    expect(phase.before.count).toBe(2);
   });
 });
 
 describe("switch timing", () => {
-  const window = { loadStart: 0, baselineStart: 0, baselineEnd: 1_000, loadEnd: 3_000 };
+  const window = { baselineStart: 0, end: 3_000 };
   const switches = [
-    { to: "green" as const, startedAt: 1_000, endedAt: 1_040 },
-    { to: "blue" as const, startedAt: 2_000, endedAt: 2_030 },
+    { to: "green" as const, startedAt: 1_000, endedAt: 1_004 },
+    { to: "blue" as const, startedAt: 2_000, endedAt: 2_003 },
   ];
+  const ok = (r: KindRecords) => r.sentAt.map((_, i) => failureOf(r, i, TARGETS) === undefined);
 
-  test("measures from the start of the reload step to the first and the last color change", () => {
+  test("the lag is the latest start after a step returned that the old color still answered", () => {
     const r = records([
-      { sent: 990, done: 1_005, outcome: 200, color: "blue" }, // old color, after the reload began
-      { sent: 1_050, done: 1_060, outcome: 200, color: "green" }, // first from the new color
-      { sent: 1_100, done: 1_150, outcome: 200, color: "blue" }, // an old worker still answering
-      { sent: 1_200, done: 1_210, outcome: 200, color: "green" },
-      { sent: 2_010, done: 2_020, outcome: 200, color: "green" },
-      { sent: 2_100, done: 2_110, outcome: 200, color: "blue" },
+      { sent: 1_002, done: 1_006, outcome: 200, color: "blue" }, // started during the step: no lag
+      { sent: 1_010, done: 1_012, outcome: 200, color: "blue" }, // 6 ms after the step: lag 6
+      { sent: 1_500, done: 1_510, outcome: 200, color: "green" },
+      { sent: 2_010, done: 2_020, outcome: 200, color: "blue" },
     ]);
-    const analysis = analyzeSwitchRun({ records: [r], targets: TARGETS, switches, window });
-    expect(analysis.switches).toEqual([
-      { to: "green", reloadStepMs: 40, firstNewMs: 60, allNewMs: 150 },
-      { to: "blue", reloadStepMs: 30, firstNewMs: 110, allNewMs: 110 },
-    ]);
+    expect(lagsMs(r, ok(r), switches)).toEqual([6, 0]);
   });
 
-  test("responses before the reload and failed requests do not count", () => {
+  test("a request still unanswered when the next switch starts is not counted against either", () => {
     const r = records([
-      { sent: 900, done: 950, outcome: 200, color: "green" },
-      { sent: 1_010, done: 1_020, outcome: 502, color: "green" },
-      { sent: 1_030, done: 1_040, outcome: 200, color: "green" },
+      // Sent under green, answered by blue after the next switch began: the next switch's color.
+      { sent: 1_999, done: 2_001, outcome: 200, color: "blue" },
+      { sent: 1_200, done: 1_201, outcome: 502, color: "blue" }, // failed: counted as failed only
     ]);
-    const analysis = analyzeSwitchRun({
-      records: [r],
-      targets: TARGETS,
-      switches: [switches[0]],
-      window,
-    });
-    expect(analysis.switches[0]).toMatchObject({ firstNewMs: 40, allNewMs: 40 });
-  });
-
-  test("a switch that never shows the new color has no times", () => {
-    const r = records([{ sent: 1_010, done: 1_020, outcome: 200, color: "blue" }]);
-    const analysis = analyzeSwitchRun({
-      records: [r],
-      targets: TARGETS,
-      switches: [switches[0]],
-      window,
-    });
-    expect(analysis.switches[0].firstNewMs).toBeUndefined();
-    expect(analysis.switches[0].allNewMs).toBeUndefined();
+    expect(lagsMs(r, ok(r), switches)).toEqual([0, 0]);
   });
 
   test("latencies before and during switches come from their own windows", () => {
     const r = records([
       { sent: 100, done: 102, outcome: 200 },
       { sent: 200, done: 204, outcome: 200 },
-      { sent: 1_500, done: 1_530, outcome: 200 },
+      { sent: 1_500, done: 1_530, outcome: 200, color: "green" },
       { sent: 2_500, done: 2_510, outcome: 200 },
     ]);
-    const analysis = analyzeSwitchRun({ records: [r], targets: TARGETS, switches, window });
-    expect(analysis.kinds[0].before).toEqual({ count: 2, p50Ms: 2, p99Ms: 4 });
-    expect(analysis.kinds[0].during).toEqual({ count: 2, p50Ms: 10, p99Ms: 30 });
+    const phase = analyzePhase({ records: r, targets: TARGETS, switches, window });
+    expect(phase.before).toEqual({ count: 2, p50Ms: 2, p99Ms: 4 });
+    expect(phase.during).toEqual({ count: 2, p50Ms: 10, p99Ms: 30 });
     // The rate while switching: 2 requests in the 2 s from the first switch to the end.
-    expect(analysis.kinds[0].rps).toBe(1);
+    expect(phase.rps).toBe(1);
+    expect(phase.stepMs).toEqual({ p50: 3, max: 4 });
+    expect(phase.worstLagMs).toBe(0);
   });
+});
+
+describe("the bots' live intervals", () => {
+  test("overlap is the time both were live by their own records", () => {
+    expect(
+      overlapMs(
+        { blue: [{ epoch: 1, from: 0, to: 100 }], green: [{ epoch: 2, from: 101, to: 200 }] },
+        300,
+      ),
+    ).toBe(0);
+    expect(
+      overlapMs({ blue: [{ epoch: 1, from: 0, to: 100 }], green: [{ epoch: 2, from: 90 }] }, 300),
+    ).toBe(10);
+  });
+});
+
+test("wrk's summary is read with its errors and latency distribution", () => {
+  const figures = parseWrk(`Running 10s test @ http://127.0.0.1:8080/
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.02ms  512.00us  20.00ms   90.00%
+  Latency Distribution
+     50%  850.00us
+     75%    1.10ms
+     90%    1.60ms
+     99%    3.20ms
+  350000 requests in 10.00s, 90.00MB read
+  Socket errors: connect 0, read 12, write 1, timeout 0
+  Non-2xx or 3xx responses: 3
+Requests/sec:  35000.12
+Transfer/sec:      9.00MB
+`);
+  expect(figures).toEqual({
+    requests: 350_000,
+    seconds: 10,
+    rps: 35_000,
+    errors: { connect: 0, read: 12, write: 1, timeout: 0, status: 3 },
+    p50Ms: 0.85,
+    p99Ms: 3.2,
+  });
+  expect(() => parseWrk("unable to connect to 127.0.0.1:1 Connection refused")).toThrow(
+    /no summary/,
+  );
 });
 
 test("percentiles are nearest-rank", () => {
@@ -137,14 +160,4 @@ test("percentiles are nearest-rank", () => {
   expect(percentile(values, 99)).toBe(99);
   expect(percentile([7], 99)).toBe(7);
   expect(percentile([], 50)).toBeUndefined();
-});
-
-test("the load ramps up over the warm-up, then holds its rate", () => {
-  const payload = { rps: 1_000, rampMs: 2_000 };
-  expect(scheduled(payload, 0)).toBe(0);
-  expect(scheduled(payload, 1_000)).toBe(250);
-  expect(scheduled(payload, 2_000)).toBe(1_000);
-  expect(scheduled(payload, 3_000)).toBe(2_000);
-  expect(scheduled({ rps: 1_000, rampMs: 0 }, 0)).toBe(0);
-  expect(scheduled({ rps: 1_000, rampMs: 0 }, 1_500)).toBe(1_500);
 });

@@ -3,6 +3,7 @@
  * and PostgreSQL and no container engine, and that the providers the engine would run are the
  * small serialized shims over the compiled runtime.
  */
+import { findSwitchRecord, tradingModeOf } from "../policies/switchRecord";
 import * as path from "node:path";
 import type { Plan } from "../cli/plan/plan";
 import type { PlannedResource } from "../cli/plan/evaluate";
@@ -85,19 +86,28 @@ describe("the loopback stack", () => {
     expect(dataKind(view(server))).toBeUndefined();
   });
 
-  it("serves the active color's routes with nginx bound to 127.0.0.1", () => {
+  it("serves both colors' routes by the switch record, with nginx bound to 127.0.0.1", () => {
     const proxy = named(plan, "proxy").inputs as {
       site: string;
       port: number;
-      serves: { color: string; release: string };
+      drain: { file: string; seconds: number };
     };
     expect(proxy.port).toBe(18080);
-    expect(proxy.serves).toEqual({ color: "blue", release: "2026.11.4" });
     expect(proxy.site).toContain("listen 127.0.0.1:18080;");
-    // webapp-blue (/), dashboard-blue (/dashboard/), inference-blue (/api/): blue's ports only.
-    for (const port of [18102, 18103, 18100])
+    // webapp (/), dashboard (/dashboard/), inference (/api/) of blue (181xx) and green (1811x).
+    for (const port of [18102, 18103, 18100, 18112, 18113, 18110])
       expect(proxy.site).toContain(`server 127.0.0.1:${port} `);
-    expect(proxy.site).not.toMatch(/server 127\.0\.0\.1:1811\d/);
+    const switchDir = path.join(ROOT, ".aitb", "loopback", "switch");
+    expect(proxy.site).toContain(`if (-f ${switchDir}/current/green)`);
+    expect(proxy.drain).toEqual({
+      file: path.join(ROOT, ".aitb", "loopback", "proxy", "aitb.drain"),
+      seconds: 11,
+    });
+    const record = named(plan, "switch-record").inputs as { environment: Record<string, string> };
+    expect(record.environment.AITB_SWITCH_DIR).toBe(switchDir);
+    expect(JSON.parse(record.environment.AITB_SWITCH_RECORD)).toMatchObject({
+      activeColor: "blue",
+    });
     expect(plan.outputs.publicEndpoint).toBe("http://127.0.0.1:18080");
   });
 
@@ -137,12 +147,14 @@ describe("the loopback stack", () => {
   it("is judged by the policy pack like the other targets: services, bots, change record, data", async () => {
     const services = servicesOf(plan.resources.map(view));
     expect(services).toHaveLength(10);
-    const live = services.filter((s) => s.service === "bot" && s.tradingMode === "live");
+    const bots = services.filter((s) => s.service === "bot");
+    const record = findSwitchRecord(plan.resources.map(view));
+    const live = bots.filter((s) => tradingModeOf(s, record) === "live");
     expect(live.map((s) => s.color)).toEqual(["blue"]);
-    const record = findChangeRecord(plan.resources.map(view));
-    expect(record.found && record.record.desired.activeColor).toBe("blue");
+    const change = findChangeRecord(plan.resources.map(view));
+    expect(change.found && change.record.desired.activeColor).toBe("blue");
     // Judged within a day of the stack file's change record (fresh-change-record).
-    const recordAt = new Date(String((record.found && record.record.change.at) || NOW));
+    const recordAt = new Date(String((change.found && change.record.change.at) || NOW));
     const soon = new Date(recordAt.getTime() + 60 * 60 * 1000);
     expect(await judgePlan(plan, { now: soon })).toEqual({ violations: [], mandatory: 0 });
   });

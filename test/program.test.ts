@@ -24,6 +24,27 @@ function labelsOf(resource: PlannedResource): Record<string, string> {
   return inputs.tags ?? {};
 }
 
+/** A bot's environment on any target: Docker `envs`, a Container App's first container, loopback `env`. */
+function botEnv(resource: PlannedResource): Record<string, string> {
+  const inputs = resource.inputs as {
+    envs?: string[];
+    env?: Record<string, string>;
+    template?: { containers?: { env?: { name: string; value?: string }[] }[] };
+  };
+  if (inputs.envs) {
+    return Object.fromEntries(
+      inputs.envs.map((entry) => [
+        entry.slice(0, entry.indexOf("=")),
+        entry.slice(entry.indexOf("=") + 1),
+      ]),
+    );
+  }
+  if (inputs.env) return inputs.env;
+  return Object.fromEntries(
+    (inputs.template?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value ?? ""]),
+  );
+}
+
 describe.each([...STACKS, "loopback"])("the %s stack", (stack) => {
   let plan: Plan;
   beforeAll(async () => {
@@ -83,20 +104,31 @@ describe.each([...STACKS, "loopback"])("the %s stack", (stack) => {
     expect(Object.keys(plan.outputs.backupLocations as object).length).toBeGreaterThan(0);
   });
 
-  it("gives exactly one bot the live trading mode: the active color's", () => {
+  it("gives no bot a trading mode: both trade live only by the switch record and the lease", () => {
     const bots = plan.resources.filter((r) => r.custom && labelsOf(r)["aitb-service"] === "bot");
     expect(bots).toHaveLength(2);
-    const live = bots.filter((r) => labelsOf(r)["aitb-trading-mode"] === "live");
-    expect(live).toHaveLength(1);
-    expect(labelsOf(live[0])["aitb-color"]).toBe(plan.activeColor);
+    for (const bot of bots) {
+      const env = botEnv(bot);
+      expect(env.AITB_TRADING_MODE).toBeUndefined();
+      expect(labelsOf(bot)["aitb-trading-mode"]).toBeUndefined();
+      expect(env.AITB_TRADING_LEASE).toBe("postgres");
+      expect(env.AITB_SWITCH_RECORD).toMatch(/^\//);
+      expect(["paper", "suspended"]).toContain(env.AITB_STANDBY_TRADING_MODE);
+    }
+    const record = plan.resources.find((r) => r.name === "switch-record") as PlannedResource;
+    const inputs = record.inputs as {
+      environment?: Record<string, string>;
+      metadata?: Record<string, string>;
+    };
+    const text = inputs.environment?.AITB_SWITCH_RECORD ?? inputs.metadata?.record ?? "";
+    expect(JSON.parse(text)).toMatchObject({ activeColor: plan.activeColor });
   });
 
-  it("creates the live bot only after the standby bot (demote before promote)", () => {
+  it("orders neither bot after the other: the lease, not the update, keeps one live", () => {
     const bots = plan.resources.filter((r) => r.custom && labelsOf(r)["aitb-service"] === "bot");
-    const live = bots.find((r) => labelsOf(r)["aitb-trading-mode"] === "live") as PlannedResource;
-    const standby = bots.find((r) => r !== live) as PlannedResource;
-    expect(live.dependsOn).toContain(standby.urn);
-    expect(standby.dependsOn).not.toContain(live.urn);
+    const [a, b] = bots;
+    expect(a.dependsOn).not.toContain(b.urn);
+    expect(b.dependsOn).not.toContain(a.urn);
   });
 
   it("never shows a secret in any input", () => {
@@ -131,14 +163,24 @@ describe("the dev stack on Docker", () => {
     expect(named("postgres").deleteBeforeReplace).toBe(true);
   });
 
-  it("routes the proxy to the active color and reloads nginx gracefully", () => {
+  it("routes by the switch record to both colors, and reloads nginx drained when the site changes", () => {
     const site = named("proxy-site").inputs as { stdin: string; create: string };
-    expect(site.stdin).toContain(`server webapp-${plan.activeColor}:5000`);
-    expect(site.stdin).not.toContain(`webapp-${plan.standbyColor}`);
+    for (const color of COLORS) expect(site.stdin).toContain(`server webapp-${color}:5000`);
+    expect(site.stdin).toContain("if (-f /run/aitb/switch/current/green)");
     expect(site.stdin).toMatch(/location \/dashboard\/ \{/);
     expect(site.stdin).toMatch(/location \/api\/ \{/);
     expect(site.create).toContain("nginx -t -q");
+    expect(site.create).toContain("aitb.drain");
     expect(site.create).toContain("nginx -s reload");
+    // The proxy and both bots mount the record's folder, read-only.
+    for (const name of ["proxy", "bot-blue", "bot-green"]) {
+      expect(
+        (named(name).inputs as { volumes: { containerPath: string; readOnly?: boolean }[] })
+          .volumes,
+      ).toContainEqual(
+        expect.objectContaining({ containerPath: "/run/aitb/switch", readOnly: true }),
+      );
+    }
   });
 
   it("runs the health gate after the router", () => {
@@ -163,7 +205,9 @@ describe("the dev stack on Docker", () => {
   it("takes the pre-switch snapshot before the services and the router change", () => {
     const snapshot = named("pre-switch-snapshot");
     expect(named(`inference-${plan.activeColor}`).dependsOn).toContain(snapshot.urn);
-    expect(named("proxy-site").dependsOn).toContain(snapshot.urn);
+    // The switch itself waits for the snapshot; the proxy's site does not.
+    expect(named("switch-record").dependsOn).toContain(snapshot.urn);
+    expect(named("proxy-site").dependsOn).not.toContain(snapshot.urn);
   });
 
   it("keeps backups in a folder per release", () => {

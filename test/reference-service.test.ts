@@ -295,8 +295,7 @@ describe("reference service configuration", () => {
 
 describe("the reference bot's run-time trading mode", () => {
   let dir: string;
-  const record = (activeColor: "blue" | "green") =>
-    encodeSwitchRecord({ activeColor, releases: { blue: "2026.11.3", green: "2026.11.4" } });
+  const record = (activeColor: "blue" | "green") => encodeSwitchRecord({ activeColor });
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-bot-"));
@@ -504,10 +503,7 @@ describe("the trading lease on PostgreSQL", () => {
   it("a bot run as the deploy stack runs it trades live under the lease when the record names it", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aitb-bot-pg-"));
     try {
-      writeSwitchRecord(
-        path.join(dir, "switch"),
-        encodeSwitchRecord({ activeColor: "green", releases: { blue: "1", green: "2" } }),
-      );
+      writeSwitchRecord(path.join(dir, "switch"), encodeSwitchRecord({ activeColor: "green" }));
       const green = await start({
         service: "bot",
         color: "green",

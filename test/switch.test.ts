@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { planOf, changedUrns, stackSource, flipped } from "./support/stacks";
 import type { Plan } from "../cli/plan/plan";
+import { decodeSwitchRecord, type SwitchRecord } from "../domain/switchRecord";
 
-/** Which resources a switch may touch: the router, the bots, the gate and the change record. */
+/** Which resources a switch may touch: the switch record, the snapshot, the gate, the change record. */
 function roleOf(plan: Plan, urn: string): string {
   const resource = plan.resources.find((r) => r.urn === urn);
   if (!resource) return "missing";
@@ -10,13 +11,34 @@ function roleOf(plan: Plan, urn: string): string {
     labels?: { label: string; value: string }[] | Record<string, string>;
     tags?: Record<string, string>;
     environment?: Record<string, string>;
+    metadata?: Record<string, string>;
   };
-  // Docker labels are a list, the loopback target's a map, Azure has tags.
+  // Docker labels are a list, the loopback target's a map, Azure has tags (a blob, metadata).
   const labels = Array.isArray(inputs.labels)
     ? Object.fromEntries(inputs.labels.map((l) => [l.label, l.value]))
     : (inputs.labels ?? inputs.tags ?? {});
   if (labels["aitb-service"] === "bot") return "bot";
-  return labels["aitb-role"] ?? inputs.environment?.AITB_ROLE ?? resource.name;
+  // Azure's on-demand backup carries no tags of its own: it is the pre-switch snapshot.
+  if (/^pre-switch-(snapshot|backup)/.test(resource.name)) return "backup";
+  return (
+    labels["aitb-role"] ??
+    inputs.environment?.AITB_ROLE ??
+    inputs.metadata?.aitb_role ??
+    resource.name
+  );
+}
+
+/** The switch record as the plan writes it: a command's environment or a blob's metadata. */
+function recordOf(plan: Plan): SwitchRecord {
+  const resource = plan.resources.find((r) => r.name === "switch-record");
+  if (!resource) throw new Error("the plan has no switch-record resource");
+  const inputs = resource.inputs as {
+    environment?: Record<string, string>;
+    metadata?: Record<string, string>;
+  };
+  return decodeSwitchRecord(
+    inputs.environment?.AITB_SWITCH_RECORD ?? inputs.metadata?.record ?? "",
+  );
 }
 
 function graph(plan: Plan): unknown {
@@ -34,68 +56,56 @@ function graph(plan: Plan): unknown {
   );
 }
 
-describe("switching the active color on the dev stack", () => {
-  let before: Plan;
-  let after: Plan;
-  beforeAll(async () => {
-    before = await planOf("dev");
-    after = await planOf("dev", flipped(stackSource("dev")));
-  });
+/** Everything a switch must leave alone: every container, app, service process and the proxy. */
+const RUNNING =
+  /^(docker:index\/container:Container|azure-native:app:ContainerApp|pulumi-nodejs:dynamic\/loopback:(Service|Proxy|PostgresServer))$/;
 
-  it("changes only the router, the two bots, the health gate and the change record", () => {
-    const changed = changedUrns(before, after);
-    const roles = changed.map((urn) => roleOf(after, urn)).sort();
-    // The pre-switch snapshot is retaken before every switch: it is a backup, not a change of service.
-    expect(roles).toEqual(["backup", "bot", "bot", "change-record", "health-gate", "router"]);
-    const snapshot = changed.find((urn) => urn.endsWith("::pre-switch-snapshot"));
-    expect(snapshot).toBeDefined();
-    expect(before.resources.map((r) => r.urn).sort()).toEqual(
-      after.resources.map((r) => r.urn).sort(),
-    );
-  });
+describe.each(["dev", "loopback", "staging", "prod"])(
+  "switching the active color on the %s stack",
+  (stack) => {
+    let before: Plan;
+    let after: Plan;
+    beforeAll(async () => {
+      before = await planOf(stack);
+      after = await planOf(stack, flipped(stackSource(stack)));
+    }, 120_000);
 
-  it("moves the live trading mode to the new active color's bot", () => {
-    const mode = (plan: Plan, color: string) =>
-      (
-        plan.resources.find((r) => r.name === `bot-${color}`)?.inputs as { envs: string[] }
-      ).envs.find((e) => e.startsWith("AITB_TRADING_MODE="));
-    expect(mode(before, before.activeColor)).toBe("AITB_TRADING_MODE=live");
-    expect(mode(after, before.activeColor)).toBe("AITB_TRADING_MODE=paper");
-    expect(mode(after, after.activeColor)).toBe("AITB_TRADING_MODE=live");
-  });
-});
+    it("changes only the switch record, the pre-switch snapshot, the health gate and the change record", () => {
+      const changed = changedUrns(before, after);
+      const roles = [...new Set(changed.map((urn) => roleOf(after, urn)))].sort();
+      expect(roles).toEqual(
+        stack === "dev" || stack === "loopback"
+          ? ["backup", "change-record", "health-gate", "switch-record"]
+          : expect.arrayContaining(["change-record", "health-gate", "switch-record"]),
+      );
+      expect(
+        roles.filter(
+          (role) => !["backup", "change-record", "health-gate", "switch-record"].includes(role),
+        ),
+      ).toEqual([]);
+      expect(changed.filter((urn) => roleOf(after, urn) === "switch-record")).toHaveLength(1);
+      expect(before.resources.map((r) => r.urn).sort()).toEqual(
+        after.resources.map((r) => r.urn).sort(),
+      );
+    });
 
-describe("switching the active color on the loopback stack", () => {
-  let before: Plan;
-  let after: Plan;
-  beforeAll(async () => {
-    before = await planOf("loopback");
-    after = await planOf("loopback", flipped(stackSource("loopback")));
-  });
+    it("changes no container, Container App or service process, and replaces nothing it runs", () => {
+      const running = after.resources.filter((r) => RUNNING.test(r.type)).map((r) => r.urn);
+      expect(running.length).toBeGreaterThan(0);
+      const changed = new Set(changedUrns(before, after));
+      expect(running.filter((urn) => changed.has(urn))).toEqual([]);
+    });
 
-  it("changes only the router, the two bots, the snapshot, the health gate and the change record", () => {
-    const changed = changedUrns(before, after);
-    const roles = changed.map((urn) => roleOf(after, urn)).sort();
-    expect(roles).toEqual(["backup", "bot", "bot", "change-record", "health-gate", "router"]);
-    expect(changed.find((urn) => urn.endsWith("::pre-switch-snapshot"))).toBeDefined();
-    expect(before.resources.map((r) => r.urn).sort()).toEqual(
-      after.resources.map((r) => r.urn).sort(),
-    );
-  });
-
-  it("moves the live trading mode to the new active color's bot, on the same process slot", () => {
-    const bot = (plan: Plan, color: string) =>
-      plan.resources.find((r) => r.name === `bot-${color}`)?.inputs as {
-        env: Record<string, string>;
-        port: number;
-      };
-    expect(bot(before, before.activeColor).env.AITB_TRADING_MODE).toBe("live");
-    expect(bot(after, before.activeColor).env.AITB_TRADING_MODE).toBe("paper");
-    expect(bot(after, after.activeColor).env.AITB_TRADING_MODE).toBe("live");
-    // The port (what would need a new process) stays: the switch restarts the bot in place.
-    expect(bot(after, after.activeColor).port).toBe(bot(before, after.activeColor).port);
-  });
-});
+    it("moves the active color in the switch record, and nowhere else", () => {
+      expect(recordOf(before).activeColor).toBe(before.activeColor);
+      expect(recordOf(after).activeColor).toBe(after.activeColor);
+      // The bots carry no trading mode: it is the record's and the lease's at run time.
+      for (const bot of after.resources.filter((r) => roleOf(after, r.urn) === "bot")) {
+        expect(JSON.stringify(bot.inputs)).not.toMatch(/AITB_TRADING_MODE|aitb-trading-mode/);
+      }
+    });
+  },
+);
 
 describe("switching twice", () => {
   const source = stackSource("dev");

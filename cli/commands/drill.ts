@@ -9,7 +9,13 @@ import {
   runRestoreDrill,
   type RestoreDrillReport,
 } from "../../drills/restore/drill";
-import { SWITCH_DEFAULTS, runSwitchDrill, type SwitchDrillReport } from "../../drills/switch/drill";
+import {
+  MECHANISMS,
+  SWITCH_DEFAULTS,
+  runSwitchDrill,
+  type Mechanism,
+  type SwitchDrillReport,
+} from "../../drills/switch/drill";
 import { MissingToolError } from "../../drills/tools";
 import { ConfigError } from "../../config/errors";
 import { EXIT } from "./common";
@@ -30,11 +36,16 @@ const log = (line: string): void => {
 };
 
 function switchMet(report: SwitchDrillReport): boolean {
-  return (
-    Object.values(report.targets.zeroFailed).every(Boolean) &&
-    report.targets.rate &&
-    report.targets.newColorWithin1s
-  );
+  return Object.values(report.targets).every(Boolean);
+}
+
+function mechanismsArg(value: string): Mechanism[] {
+  const names = value.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !(MECHANISMS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(`expected a comma-separated list of ${MECHANISMS.join(", ")}`);
+  }
+  return names as Mechanism[];
 }
 
 function restoreMet(report: RestoreDrillReport): boolean {
@@ -71,11 +82,13 @@ interface CommonFlags {
 
 interface SwitchFlags extends CommonFlags {
   switches: number;
-  rps: number;
   duration: number;
   baseline: number;
-  clients: number;
-  proxyKeepalive?: string;
+  connections: number;
+  mechanisms: Mechanism[];
+  siteChanges: number;
+  keepalive?: number;
+  wrk: boolean;
 }
 
 interface RestoreFlags extends CommonFlags {
@@ -94,46 +107,60 @@ function switchCommand(): Command {
   return common(
     new Command("switch")
       .description(
-        "Flip the active color N times under load through real nginx (the router's own site and reload step); report failed requests, switch time and latency.",
+        "Flip the active color N times per client kind under load through real nginx, by the switch record and, beside it, by the reload it replaced; then change the site under load; sample both bots and audit the trading lease. Reports failed requests, rate, latency, the lag to the new color and live-bot overlap.",
       )
-      .option("--switches <n>", "number of switches", numberArg, SWITCH_DEFAULTS.switches)
-      .option("--rps <r>", "requests per second, per client kind", numberArg, SWITCH_DEFAULTS.rps)
+      .option("--switches <n>", "switches per load phase", numberArg, SWITCH_DEFAULTS.switches)
       .option(
         "--duration <s>",
-        "seconds of load over which the switches are spread",
+        "seconds of load over which a phase's switches are spread",
         numberArg,
         SWITCH_DEFAULTS.durationS,
       )
       .option(
         "--baseline <s>",
-        "seconds of load before the first switch",
+        "seconds of load before a phase's first switch",
         numberArg,
         SWITCH_DEFAULTS.baselineS,
       )
       .option(
-        "--clients <n>",
-        "clients per keep-alive client kind (each up to 6 connections, like a browser)",
+        "--connections <n>",
+        "connections per client kind (closed loop: the highest rate the client reaches)",
         numberArg,
-        SWITCH_DEFAULTS.clients,
+        SWITCH_DEFAULTS.connections,
+      )
+      .option(
+        "--mechanisms <list>",
+        `switch mechanisms to drill, in order (${MECHANISMS.join(", ")})`,
+        mechanismsArg,
+        SWITCH_DEFAULTS.mechanisms,
+      )
+      .option(
+        "--site-changes <n>",
+        "site changes under load (drained reloads)",
+        numberArg,
+        SWITCH_DEFAULTS.siteChanges,
       )
       .addOption(
         new Option(
-          "--proxy-keepalive <time>",
-          "experiment: serve the site with this client keepalive_timeout instead of the generated one",
-        ),
-      ),
+          "--keepalive <s>",
+          "client keep-alive timeout of the site (default: the stack's aitb:proxy.clientKeepaliveSeconds)",
+        ).argParser(numberArg),
+      )
+      .option("--no-wrk", "skip the wrk phases"),
   ).action(async (flags: SwitchFlags) => {
     process.exitCode = await drillExit(async () => {
       const report = await runSwitchDrill({
         ...SWITCH_DEFAULTS,
         switches: flags.switches,
-        rps: flags.rps,
         durationS: flags.duration,
         baselineS: flags.baseline,
-        clients: flags.clients,
+        connections: flags.connections,
+        mechanisms: flags.mechanisms,
+        siteChanges: flags.siteChanges,
+        keepaliveSeconds: flags.keepalive,
+        wrk: flags.wrk,
         host: flags.host,
         stack: flags.stack,
-        proxyKeepalive: flags.proxyKeepalive,
         log,
       });
       process.stdout.write(`${switchDrillText(report)}\n`);

@@ -26,6 +26,12 @@ function labelsOf(inputs: Record<string, unknown>): Record<string, string> {
       }
     }
   }
+  // An Azure blob has metadata, whose names cannot hold "-": aitb_role stands for aitb-role.
+  const metadata = inputs.metadata;
+  if (metadata && typeof metadata === "object" && !Array.isArray(metadata)) {
+    const role = (metadata as Record<string, unknown>).aitb_role;
+    if (typeof role === "string") found[LABEL.role] = role;
+  }
   for (const map of [inputs.labels, inputs.tags]) {
     if (map && typeof map === "object" && !Array.isArray(map)) {
       for (const [key, value] of Object.entries(map)) {
@@ -66,7 +72,15 @@ export interface BlastRadius {
   releases: Partial<Record<Color, { from: string; to: string }>>;
   /** Per color, the services whose resources change. */
   services: Record<Color, ServiceName[]>;
+  /** Public traffic moves between colors (the switch record changes). */
   routing: boolean;
+  /** The proxy's own resources change (its site: a drained reload; its container or app). */
+  proxy: string[];
+  /**
+   * The switch record, when it changes: what a switch changes instead of the proxy and the bots
+   * (the proxy routes and the bots trade by it at run time).
+   */
+  switchRecord: string[];
   database: { changes: boolean; resources: string[] };
   backups: string[];
   /** Changed resources that belong to no service, router or database (health gate, change record). */
@@ -89,7 +103,8 @@ export function blastRadius(base: Plan, desired: Plan, diff: GraphDiff): BlastRa
   const other: string[] = [];
   const replacements: BlastRadius["replacements"] = [];
   const unknown: BlastRadius["unknown"] = [];
-  let routing = false;
+  const switchRecord: string[] = [];
+  const proxy: string[] = [];
   for (const change of diff.changes) {
     if (change.op === "replace") {
       replacements.push({
@@ -104,7 +119,9 @@ export function blastRadius(base: Plan, desired: Plan, diff: GraphDiff): BlastRa
     if (identity.service && identity.color && (!identity.role || identity.role === "service")) {
       services[identity.color].add(identity.service);
     } else if (identity.role === "router") {
-      routing = true;
+      proxy.push(change.name);
+    } else if (identity.role === "switch-record") {
+      switchRecord.push(change.name);
     } else if (identity.role && DATABASE_ROLES.has(identity.role)) {
       database.push(change.name);
     } else if (identity.role === "backup") {
@@ -127,7 +144,9 @@ export function blastRadius(base: Plan, desired: Plan, diff: GraphDiff): BlastRa
         : null,
     releases,
     services: { blue: order(services.blue), green: order(services.green) },
-    routing,
+    routing: switchRecord.length > 0,
+    proxy,
+    switchRecord,
     database: { changes: database.length > 0, resources: database },
     backups,
     other,

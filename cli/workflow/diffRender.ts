@@ -77,11 +77,19 @@ function headline(change: StackChange): string {
 
 /** The blast radius as plain sentences, one per line. */
 export function blastLines(blast: BlastRadius): string[] {
+  const move = blast.activeColor
+    ? `: public traffic moves from ${blast.activeColor.from} to ${blast.activeColor.to}`
+    : "";
   const lines = [
     blast.routing
-      ? `routing: changes${blast.activeColor ? `: public traffic moves from ${blast.activeColor.from} to ${blast.activeColor.to}` : ""}`
+      ? `routing: the switch record changes (${blast.switchRecord.join(", ")})${move}, and the live trading lease with it; the proxy and the bots read it at run time, so nothing reloads or restarts`
       : "routing: no change",
   ];
+  if (blast.proxy.length > 0) {
+    lines.push(
+      `proxy: ${blast.proxy.join(", ")} change (a site change is a drained reload on Docker and loopback, a new revision on Azure)`,
+    );
+  }
   for (const color of COLORS) {
     const services = blast.services[color];
     const release = blast.releases[color];

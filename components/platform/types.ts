@@ -32,18 +32,26 @@ export interface ServiceRequest {
   spec: ServiceSpec;
   /** Environment values that are secrets (DATABASE_URL, EXCHANGE_API_KEY). */
   secretEnv: Record<string, pulumi.Output<string>>;
-  /** Set on the bots: their trading mode changes replace them, and two may never be live. */
+  /** The service before it in its color's start order, or what the color waits for. */
   dependsOn: pulumi.Resource[];
 }
 
 export interface RouterRequest {
   spec: DeploymentSpec;
   routes: Route[];
+  /** What the proxy's site needs: the routed services of both colors (it names them all). */
   dependsOn: pulumi.Resource[];
+  /**
+   * What must exist before the switch record names the active color: its services and the
+   * pre-switch snapshot (a snapshot taken after the switch would hold the new release's writes).
+   */
+  switchAfter: pulumi.Resource[];
 }
 
 export interface RouterHandle {
   publicEndpoint: pulumi.Output<string>;
+  /** The switch record (domain/switchRecord.ts): the only router resource a switch changes. */
+  switchRecord: pulumi.Resource;
   resources: pulumi.Resource[];
 }
 

@@ -1,10 +1,10 @@
-import type { Color } from "../../domain/colors";
+import { otherColor, type Color } from "../../domain/colors";
 import { percentile, round } from "../stats";
 import { CLIENT_KIND_LABELS, type ClientKind, type KindRecords, type Target } from "./load";
 
 export interface SwitchEvent {
   to: Color;
-  /** When the reload step (write, nginx -t, graceful reload) started and ended. */
+  /** When the switch step (a record rename, or a site write and reload) started and returned. */
   startedAt: number;
   endedAt: number;
 }
@@ -15,7 +15,13 @@ export interface Latency {
   p99Ms?: number;
 }
 
-export interface KindFigures {
+export interface PhaseWindow {
+  /** Latencies of requests sent from here to the first switch are "before switches". */
+  baselineStart: number;
+  end: number;
+}
+
+export interface PhaseFigures {
   kind: ClientKind;
   label: string;
   sent: number;
@@ -23,33 +29,18 @@ export interface KindFigures {
   /** Failures by cause: a socket error code, `HTTP 502`, `misrouted`, `no answer`. */
   failures: Record<string, number>;
   retries: number;
-  notSent: number;
   /** Requests per second sent while the switches happened. */
   rps: number;
   before: Latency;
   during: Latency;
-}
-
-export interface SwitchFigures {
-  to: Color;
-  reloadStepMs: number;
-  /** From the start of the reload step to the first response from the new color. */
-  firstNewMs?: number;
-  /** From the start of the reload step until no response comes from the old color any more. */
-  allNewMs?: number;
-}
-
-export interface SwitchAnalysis {
-  kinds: KindFigures[];
-  switches: SwitchFigures[];
-}
-
-export interface RunWindow {
-  loadStart: number;
-  /** Latencies of requests sent from here to `baselineEnd` are "before switches". */
-  baselineStart: number;
-  baselineEnd: number;
-  loadEnd: number;
+  switches: number;
+  /**
+   * The worst, over the switches, of how long after a switch step returned a request could still
+   * start and be answered by the old color (0: every request that started after it got the new one).
+   */
+  worstLagMs: number;
+  /** How long the switch steps took. */
+  stepMs: { p50?: number; max?: number };
 }
 
 /** Why a request failed, or undefined when it got a 2xx-4xx answer from the right service. */
@@ -75,70 +66,58 @@ function latency(records: KindRecords, ok: boolean[], from: number, to: number):
   };
 }
 
-function kindFigures(
-  records: KindRecords,
-  targets: Target[],
-  window: RunWindow,
-  firstSwitch: number,
-): { figures: KindFigures; ok: boolean[] } {
+/**
+ * Per switch: how long after the step returned a request could still start and be answered by
+ * the color switched away from. A request still unanswered when the next switch starts is left
+ * out: the color it got may be the next switch's.
+ */
+export function lagsMs(records: KindRecords, ok: boolean[], switches: SwitchEvent[]): number[] {
+  return switches.map((event, index) => {
+    const until = switches[index + 1]?.startedAt ?? Infinity;
+    const old = otherColor(event.to);
+    let lag = 0;
+    for (let i = 0; i < records.sentAt.length; i++) {
+      const sent = records.sentAt[i];
+      if (!ok[i] || sent < event.endedAt || records.doneAt[i] >= until) continue;
+      if (records.color[i] === old) lag = Math.max(lag, sent - event.endedAt);
+    }
+    return round(lag, 2) as number;
+  });
+}
+
+/** Figures of one load phase from every recorded request and the switches' timings. */
+export function analyzePhase(input: {
+  records: KindRecords;
+  targets: Target[];
+  switches: SwitchEvent[];
+  window: PhaseWindow;
+}): PhaseFigures {
+  const { records, targets, switches, window } = input;
+  const firstSwitch = switches[0]?.startedAt ?? window.end;
   const failures: Record<string, number> = {};
   const ok = records.sentAt.map((_, i) => {
     const failure = failureOf(records, i, targets);
     if (failure) failures[failure] = (failures[failure] ?? 0) + 1;
     return failure === undefined;
   });
-  const sent = records.sentAt.length;
+  const during = records.sentAt.filter((at) => at >= firstSwitch && at < window.end).length;
+  const steps = switches.map((s) => s.endedAt - s.startedAt);
+  const lags = lagsMs(records, ok, switches);
   return {
-    ok,
-    figures: {
-      kind: records.kind,
-      label: CLIENT_KIND_LABELS[records.kind],
-      sent,
-      failed: ok.filter((v) => !v).length,
-      failures,
-      retries: records.retries,
-      notSent: records.notSent,
-      rps: Math.round(
-        records.sentAt.filter((at) => at >= firstSwitch && at < window.loadEnd).length /
-          ((window.loadEnd - firstSwitch) / 1000),
-      ),
-      before: latency(records, ok, window.baselineStart, window.baselineEnd),
-      during: latency(records, ok, firstSwitch, window.loadEnd),
+    kind: records.kind,
+    label: CLIENT_KIND_LABELS[records.kind],
+    sent: records.sentAt.length,
+    failed: ok.filter((v) => !v).length,
+    failures,
+    retries: records.retries,
+    rps: Math.round(during / Math.max(0.001, (window.end - firstSwitch) / 1000)),
+    before: latency(records, ok, window.baselineStart, firstSwitch),
+    during: latency(records, ok, firstSwitch, window.end),
+    switches: switches.length,
+    worstLagMs: lags.length ? Math.max(...lags) : 0,
+    stepMs: {
+      p50: round(percentile(steps, 50), 1),
+      max: steps.length ? round(Math.max(...steps), 1) : undefined,
     },
   };
-}
-
-/** Figures of a switch drill from every recorded request and the switches' timings. */
-export function analyzeSwitchRun(input: {
-  records: KindRecords[];
-  targets: Target[];
-  switches: SwitchEvent[];
-  window: RunWindow;
-}): SwitchAnalysis {
-  const { records, targets, switches, window } = input;
-  const firstSwitch = switches[0]?.startedAt ?? window.loadEnd;
-  const perKind = records.map((r) => kindFigures(r, targets, window, firstSwitch));
-
-  const figures = switches.map((event, index): SwitchFigures => {
-    const until = switches[index + 1]?.startedAt ?? Infinity;
-    let firstNew = Infinity;
-    let lastOld = -Infinity;
-    perKind.forEach(({ ok }, k) => {
-      const r = records[k];
-      for (let i = 0; i < r.doneAt.length; i++) {
-        const done = r.doneAt[i];
-        if (!ok[i] || done < event.startedAt || done >= until) continue;
-        if (r.color[i] === event.to) firstNew = Math.min(firstNew, done);
-        else lastOld = Math.max(lastOld, done);
-      }
-    });
-    const reached = Number.isFinite(firstNew);
-    return {
-      to: event.to,
-      reloadStepMs: round(event.endedAt - event.startedAt, 1) as number,
-      firstNewMs: reached ? round(firstNew - event.startedAt, 1) : undefined,
-      allNewMs: reached ? round(Math.max(firstNew, lastOld) - event.startedAt, 1) : undefined,
-    };
-  });
-  return { kinds: perKind.map((k) => k.figures), switches: figures };
 }

@@ -1,11 +1,12 @@
-import * as http from "node:http";
+import * as net from "node:net";
 import type { Cleanup } from "../cleanup";
 import { nowMs } from "../clock";
 import { startWorker, toDrill, type WorkerMessage } from "../worker";
 
 /**
- * How a client uses connections. A switch reloads nginx; its old workers close idle keep-alive
- * connections, so what a client sees depends on how it holds connections and whether it retries.
+ * How a client uses connections. A reload of nginx closes idle keep-alive connections under
+ * their clients; a switch by the switch record closes none. What a client sees depends on how it
+ * holds connections and whether it retries, so the drill drives each kind on its own.
  */
 export const CLIENT_KINDS = ["close", "keepalive-retry", "keepalive"] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
@@ -14,11 +15,14 @@ export const CLIENT_KIND_LABELS: Record<ClientKind, string> = {
   close: "new connection per request (Connection: close)",
   "keepalive-retry":
     "keep-alive, retries an idempotent request whose reused connection was closed (browsers, most HTTP clients)",
-  keepalive: "keep-alive, never retries (raw socket errors, like wrk)",
+  keepalive: "keep-alive, never retries (raw socket errors)",
 };
 
 /** Errors of a request on a reused keep-alive connection that the server had closed. */
-const STALE_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+const STALE_CONNECTION_ERRORS = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "EOF"]);
+
+/** A retrying client retires one stale pooled connection per retry (RFC 9112, 9.3.1). */
+const MAX_RETRIES = 6;
 
 export interface Target {
   path: string;
@@ -29,13 +33,9 @@ export interface LoadPayload {
   host: string;
   port: number;
   targets: Target[];
-  kinds: ClientKind[];
-  /** Requests per second, per client kind. */
-  rps: number;
-  /** Clients per keep-alive kind, each like one user's browser (up to 6 connections). */
-  clients: number;
-  /** The rate ramps up from 0 over this long at the start (0: full rate at once). */
-  rampMs: number;
+  kind: ClientKind;
+  /** Connections held at once: each sends its next request as soon as the last one is answered. */
+  connections: number;
   durationMs: number;
   timeoutMs: number;
 }
@@ -48,11 +48,11 @@ export interface KindRecords {
   target: number[];
   /** HTTP status, or the socket error's code. */
   outcome: (number | string)[];
-  /** The service and color that answered ("" when none did). */
+  /** The service and color that answered (from its body; "" when none did). */
   service: string[];
   color: string[];
   retries: number;
-  /** Requests the schedule asked for but the client could not send (too many in flight). */
+  /** Requests the client could not send (always 0 for this closed-loop client; kept for reports). */
   notSent: number;
 }
 
@@ -63,197 +63,204 @@ export interface Started extends WorkerMessage {
 
 export interface Results extends WorkerMessage {
   type: "results";
-  records: KindRecords[];
+  records: KindRecords;
 }
-
-const MAX_IN_FLIGHT = 4_000;
-
-/** What a browser opens per host over HTTP/1.1. */
-const CONNECTIONS_PER_CLIENT = 6;
-
-/**
- * A retrying client resends an idempotent request that failed on a reused connection before any
- * answer (RFC 9112, 9.3.1). Each such failure retires one stale pooled connection, so after at
- * most one retry per pooled connection the request goes out on a new one.
- */
-const MAX_RETRIES = CONNECTIONS_PER_CLIENT;
-
-/**
- * Sockets that have carried a response. Node marks `req.reusedSocket` only when a free socket is
- * handed out at once, not when a queued request gets it, so reuse is tracked here.
- */
-const served = new WeakSet<object>();
 
 interface Answer {
   status: number;
   service: string;
   color: string;
+  /** The server said it closes the connection after this response. */
+  close: boolean;
 }
 
-function request(payload: LoadPayload, path: string, agent: http.Agent | false): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: payload.host,
-        port: payload.port,
-        path,
-        method: "GET",
-        agent,
-        headers: agent === false ? { connection: "close" } : {},
-      },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (body += chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          let identity: { service?: string; color?: string } = {};
-          try {
-            identity = JSON.parse(body) as typeof identity;
-          } catch {
-            // A non-JSON answer (an nginx error page) names no color.
-          }
-          resolve({
-            status: res.statusCode ?? 0,
-            service: identity.service ?? "",
-            color: identity.color ?? "",
-          });
-        });
-      },
-    );
-    req.setTimeout(payload.timeoutMs, () =>
-      req.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })),
-    );
-    let reused = false;
-    req.on("socket", (socket) => {
-      reused = served.has(socket);
-      req.once("response", () => served.add(socket));
+const SERVICE = /"service":"([^"]*)"/;
+const COLOR = /"color":"([^"]*)"/;
+
+/** One HTTP/1.1 connection: a request at a time, the answer parsed by hand (fast, exact). */
+class Connection {
+  private buffer: Buffer = Buffer.alloc(0);
+  private pending?: { resolve: (a: Answer) => void; reject: (e: NodeJS.ErrnoException) => void };
+  private failure?: NodeJS.ErrnoException;
+  private timer?: NodeJS.Timeout;
+  served = 0;
+
+  /** Closed by the server before this client sent anything on it: any client would just drop it. */
+  get dead(): boolean {
+    return this.failure !== undefined;
+  }
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.parse();
     });
-    req.on("error", (error: NodeJS.ErrnoException) => {
-      reject(Object.assign(error, { reusedSocket: reused }));
+    socket.on("error", (error: NodeJS.ErrnoException) => this.fail(error));
+    socket.on("close", () =>
+      this.fail(Object.assign(new Error("closed before an answer"), { code: "EOF" })),
+    );
+  }
+
+  static open(host: string, port: number, timeoutMs: number): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
+      }, timeoutMs);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        resolve(new Connection(socket));
+      });
+      socket.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
-    req.end();
-  });
+  }
+
+  private fail(error: NodeJS.ErrnoException): void {
+    this.failure ??= error;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    pending?.reject(error);
+  }
+
+  private parse(): void {
+    if (!this.pending) return;
+    const head = this.buffer.indexOf("\r\n\r\n");
+    if (head < 0) return;
+    const headers = this.buffer.toString("latin1", 0, head);
+    const status = Number(headers.slice(9, 12));
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(headers)?.[1] ?? "0");
+    const end = head + 4 + length;
+    if (this.buffer.length < end) return;
+    const body = this.buffer.toString("utf8", head + 4, end);
+    this.buffer = this.buffer.subarray(end);
+    const pending = this.pending;
+    this.pending = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.served++;
+    pending.resolve({
+      status,
+      service: SERVICE.exec(body)?.[1] ?? "",
+      color: COLOR.exec(body)?.[1] ?? "",
+      close: /\r\nconnection: *close/i.test(headers),
+    });
+  }
+
+  request(host: string, path: string, close: boolean, timeoutMs: number): Promise<Answer> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.timer = setTimeout(() => {
+        this.fail(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" }));
+        this.socket.destroy();
+      }, timeoutMs);
+      this.socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${close ? "Connection: close\r\n" : ""}\r\n`,
+      );
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
 }
 
 /**
- * Requests due `elapsed` ms into the run: the rate ramps up linearly over `rampMs` (so the
- * processes warm up without a backlog), then holds at `rps`.
+ * Worker entry: closed-loop load at the highest rate this client reaches. `connections` loops
+ * each send a request, wait for its answer, record it and send the next, for `durationMs`.
  */
-export function scheduled(payload: Pick<LoadPayload, "rps" | "rampMs">, elapsed: number): number {
-  const ramp = payload.rampMs;
-  const ms =
-    ramp > 0 && elapsed <= ramp ? (elapsed * elapsed) / (2 * ramp) : ramp / 2 + (elapsed - ramp);
-  return Math.floor((ms * payload.rps) / 1000);
-}
-
-/** Worker entry: open-loop load (requests leave on schedule, whatever the answers do). */
 export async function loadWorker(payload: LoadPayload): Promise<void> {
-  let inFlight = 0;
-  const clients = payload.kinds.map((kind) => {
-    const agents =
-      kind === "close"
-        ? []
-        : Array.from(
-            { length: payload.clients },
-            () => new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS_PER_CLIENT }),
-          );
-    const records: KindRecords = {
-      kind,
-      sentAt: [],
-      doneAt: [],
-      target: [],
-      outcome: [],
-      service: [],
-      color: [],
-      retries: 0,
-      notSent: 0,
-    };
-    return { kind, agents, records, issued: 0 };
-  });
-  type Client = (typeof clients)[number];
+  const records: KindRecords = {
+    kind: payload.kind,
+    sentAt: [],
+    doneAt: [],
+    target: [],
+    outcome: [],
+    service: [],
+    color: [],
+    retries: 0,
+    notSent: 0,
+  };
+  const close = payload.kind === "close";
+  let issued = 0;
+  const start = nowMs();
+  const end = start + payload.durationMs;
+  await toDrill({ type: "started", at: start } as Started);
 
-  const fire = (client: Client): void => {
-    const index = client.issued++;
-    const targetIndex = index % payload.targets.length;
-    const agent = client.kind === "close" ? false : client.agents[index % client.agents.length];
-    const r = client.records;
-    const slot = r.sentAt.length;
-    r.sentAt.push(nowMs());
-    r.target.push(targetIndex);
-    r.doneAt.push(0);
-    r.outcome.push("");
-    r.service.push("");
-    r.color.push("");
-    inFlight++;
-    const attempt = (tries: number): void => {
-      request(payload, payload.targets[targetIndex].path, agent).then(
-        (answer) => {
-          r.doneAt[slot] = nowMs();
-          r.outcome[slot] = answer.status;
-          r.service[slot] = answer.service;
-          r.color[slot] = answer.color;
-          inFlight--;
-        },
-        (error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
-          const code = error.code ?? error.message;
+  const loop = async (): Promise<void> => {
+    let connection: Connection | undefined;
+    while (nowMs() < end) {
+      const targetIndex = issued++ % payload.targets.length;
+      const path = payload.targets[targetIndex].path;
+      const sentAt = nowMs();
+      let outcome: number | string = "";
+      let service = "";
+      let color = "";
+      for (let tries = 0; ; tries++) {
+        let reused = false;
+        try {
+          if (connection?.dead) {
+            connection.destroy();
+            connection = undefined;
+          }
+          if (!connection) {
+            connection = await Connection.open(payload.host, payload.port, payload.timeoutMs);
+          }
+          reused = connection.served > 0;
+          const answer = await connection.request(payload.host, path, close, payload.timeoutMs);
+          outcome = answer.status;
+          service = answer.service;
+          color = answer.color;
+          if (close || answer.close) {
+            connection.destroy();
+            connection = undefined;
+          }
+          break;
+        } catch (error) {
+          connection?.destroy();
+          connection = undefined;
+          const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
           if (
-            client.kind === "keepalive-retry" &&
-            error.reusedSocket &&
+            payload.kind === "keepalive-retry" &&
+            reused &&
             STALE_CONNECTION_ERRORS.has(code) &&
             tries < MAX_RETRIES
           ) {
-            r.retries++;
-            attempt(tries + 1);
-            return;
+            records.retries++;
+            continue;
           }
-          r.doneAt[slot] = nowMs();
-          r.outcome[slot] = code;
-          inFlight--;
-        },
-      );
-    };
-    attempt(0);
-  };
-
-  const start = nowMs();
-  await toDrill({ type: "started", at: start } as Started);
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const elapsed = nowMs() - start;
-      const due = scheduled(payload, Math.min(elapsed, payload.durationMs));
-      for (const client of clients) {
-        while (client.issued < due) {
-          if (inFlight >= MAX_IN_FLIGHT) {
-            client.records.notSent += due - client.issued;
-            client.issued = due;
-            break;
-          }
-          fire(client);
+          outcome = code;
+          break;
         }
       }
-      if (elapsed >= payload.durationMs) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
-  });
-  const drainUntil = nowMs() + payload.timeoutMs + 1_000;
-  while (inFlight > 0 && nowMs() < drainUntil) await new Promise((r) => setTimeout(r, 10));
-  for (const client of clients) client.agents.forEach((agent) => agent.destroy());
-  await toDrill({ type: "results", records: clients.map((client) => client.records) } as Results);
+      records.sentAt.push(sentAt);
+      records.doneAt.push(nowMs());
+      records.target.push(targetIndex);
+      records.outcome.push(outcome);
+      records.service.push(service);
+      records.color.push(color);
+    }
+    connection?.destroy();
+  };
+  await Promise.all(Array.from({ length: payload.connections }, loop));
+  await toDrill({ type: "results", records } as Results);
   process.exit(0);
 }
 
 export interface LoadRun {
   startedAt: number;
-  results(): Promise<KindRecords[]>;
+  results(): Promise<KindRecords>;
 }
 
 export async function startLoad(cleanup: Cleanup, payload: LoadPayload): Promise<LoadRun> {
   const worker = startWorker(
     cleanup,
-    "load generator",
+    `load generator (${payload.kind})`,
     require.resolve("./load"),
     "loadWorker",
     payload,
@@ -262,7 +269,7 @@ export async function startLoad(cleanup: Cleanup, payload: LoadPayload): Promise
   return {
     startedAt: started.at,
     results: async () =>
-      (await worker.next<Results>("results", payload.durationMs + payload.timeoutMs + 30_000))
+      (await worker.next<Results>("results", payload.durationMs + payload.timeoutMs + 60_000))
         .records,
   };
 }

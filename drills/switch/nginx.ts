@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { proxyReloadScript } from "../../components/platform/docker/scripts";
+import { DRAIN_FLAG } from "../../components/platform/switchRecord";
 import type { Cleanup } from "../cleanup";
 import { nowMs, sleep } from "../clock";
 import { assertLoopback } from "../loopback";
@@ -51,8 +52,12 @@ export interface NginxProxy {
   prefix: string;
   /** The command prefix the reload step runs nginx with. */
   command: string;
-  /** Writes the site, checks it with `nginx -t`, reloads gracefully: the Docker target's step. */
-  applySite(site: string): Promise<ReloadTiming>;
+  /**
+   * Writes the site, checks it with `nginx -t`, reloads gracefully: the Docker target's step,
+   * with its drain when `drainSeconds` is given (what a site change runs; the old mechanism's
+   * switches ran it without).
+   */
+  applySite(site: string, drainSeconds?: number): Promise<ReloadTiming>;
   errorLog(): string;
 }
 
@@ -96,6 +101,11 @@ export async function checkSite(
   }
 }
 
+/** Where the site's drain flag is, as the drill's nginx sees it. */
+export function drainFlagOf(prefix: string): string {
+  return path.join(prefix, "conf.d", DRAIN_FLAG);
+}
+
 /** The drill's nginx: prepared under `prefix`, the first site written by the product's step. */
 export async function startNginx(
   cleanup: Cleanup,
@@ -108,14 +118,16 @@ export async function startNginx(
   preparePrefix(prefix);
   const args = nginxArgs(prefix);
   const command = [options.nginx, ...args].map(shellQuote).join(" ");
-  const script = proxyReloadScript({
-    dir: path.join(prefix, "conf.d"),
-    nginx: command,
-    running: `[ -f ${shellQuote(pidFile)} ] && kill -0 "$(cat ${shellQuote(pidFile)})" 2>/dev/null`,
-  });
-  const applySite = async (site: string): Promise<ReloadTiming> => {
+  const script = (drainSeconds?: number) =>
+    proxyReloadScript({
+      dir: path.join(prefix, "conf.d"),
+      nginx: command,
+      running: `[ -f ${shellQuote(pidFile)} ] && kill -0 "$(cat ${shellQuote(pidFile)})" 2>/dev/null`,
+      ...(drainSeconds === undefined ? {} : { drain: { flag: DRAIN_FLAG, seconds: drainSeconds } }),
+    });
+  const applySite = async (site: string, drainSeconds?: number): Promise<ReloadTiming> => {
     const startedAt = nowMs();
-    await runShell(script, { input: site });
+    await runShell(script(drainSeconds), { input: site });
     return { startedAt, endedAt: nowMs() };
   };
   const readErrorLog = () => (fs.existsSync(errorLog) ? fs.readFileSync(errorLog, "utf8") : "");

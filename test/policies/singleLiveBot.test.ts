@@ -5,6 +5,7 @@ import {
   colors,
   dockerService,
   messagesOf,
+  resource,
   violationsOf,
 } from "./fixtures";
 
@@ -70,5 +71,65 @@ describe("single-live-bot", () => {
     const services = colors(dockerService).filter((s) => !s.name.startsWith("bot-"));
     const [message] = await messagesOf(policy, [...services, BLUE_ACTIVE]);
     expect(message).toContain("no bot is live (no bot is declared)");
+  });
+});
+
+describe("single-live-bot with bots under the trading lease", () => {
+  const leased = (standbyMode = "paper") => ({
+    tradingMode: undefined,
+    dependsOn: [],
+    env: {
+      AITB_TRADING_LEASE: "postgres",
+      AITB_SWITCH_RECORD: "/run/aitb/switch",
+      AITB_STANDBY_TRADING_MODE: standbyMode,
+    },
+  });
+  const bots = { "bot-blue": leased(), "bot-green": leased("suspended") };
+  const dockerRecord = (activeColor: string) =>
+    resource("command:local:Command", "switch-record", {
+      create: "…",
+      environment: {
+        AITB_ROLE: "switch-record",
+        AITB_SWITCH_RECORD: JSON.stringify({ activeColor }),
+      },
+    });
+  const azureRecord = (activeColor: string) =>
+    resource("azure-native:storage:Blob", "switch-record", {
+      metadata: { aitb_role: "switch-record", record: JSON.stringify({ activeColor }) },
+    });
+
+  test("pass: the record names the active color, whose bot needs no order after the other", async () => {
+    const services = colors(dockerService, "blue", bots);
+    expect(await messagesOf(policy, [...services, dockerRecord("blue"), BLUE_ACTIVE])).toEqual([]);
+    const apps = colors(azureService, "blue", bots);
+    expect(await messagesOf(policy, [...apps, azureRecord("blue"), BLUE_ACTIVE])).toEqual([]);
+  });
+
+  test("deny: the record names the standby color", async () => {
+    const services = colors(dockerService, "blue", bots);
+    const [message] = await messagesOf(policy, [...services, dockerRecord("green"), BLUE_ACTIVE]);
+    expect(message).toContain("belongs to green, but the active color is blue");
+  });
+
+  test("deny: bots under the lease and no switch record", async () => {
+    const services = colors(dockerService, "blue", bots);
+    const [message] = await messagesOf(policy, [...services, BLUE_ACTIVE]);
+    expect(message).toContain(
+      "trade live by the switch record and the lease, but no switch record is declared",
+    );
+  });
+
+  test("deny: a bot with a fixed live mode beside a leased one the record makes live", async () => {
+    const services = colors(dockerService, "blue", {
+      "bot-blue": leased(),
+      "bot-green": { tradingMode: "live" },
+    });
+    const violations = await violationsOf(policy, [...services, dockerRecord("blue"), BLUE_ACTIVE]);
+    expect(violations).toEqual([
+      expect.objectContaining({
+        urn: expect.stringContaining("bot-green"),
+        message: expect.stringContaining("2 bots are live"),
+      }),
+    ]);
   });
 });

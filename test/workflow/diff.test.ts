@@ -52,6 +52,8 @@ interface DiffJson {
   blastRadius: {
     services: Record<string, string[]>;
     routing: boolean;
+    switchRecord: string[];
+    proxy: string[];
     database: { changes: boolean };
     replacements: { name: string; forcedBy: string[]; deleteFirst: boolean }[];
     unknown: { name: string; type: string }[];
@@ -79,10 +81,8 @@ function devResourceCount(): Promise<number> {
 const SWITCH_SET = [
   "aitb-change-entry",
   "aitb-health-checks",
-  "bot-blue",
-  "bot-green",
   "pre-switch-snapshot",
-  "proxy-site",
+  "switch-record",
 ];
 
 describe("aitb diff", () => {
@@ -96,7 +96,7 @@ describe("aitb diff", () => {
     expect(json?.blastRadius.database.changes).toBe(false);
   });
 
-  test("a color flip changes exactly the routing and the bots (with the snapshot, health gate and change record); the bot containers are replaced, old one first", async () => {
+  test("a color flip changes exactly the switch record (with the snapshot, health gate and change record); no container changes", async () => {
     const config = proposed("dev", "flip.yaml", [["activeColor", [], "green"]]);
     const { code, json } = await diff({ stack: "dev", base: stackFile(dir, "dev"), config });
     expect(code).toBe(0);
@@ -104,59 +104,39 @@ describe("aitb diff", () => {
     expect(json?.summary).toEqual({
       create: 0,
       update: 1,
-      replace: 5,
+      replace: 3,
       delete: 0,
-      same: (await devResourceCount()) - 6,
+      same: (await devResourceCount()) - 4,
     });
-    const bots = json?.changes.filter((c) => c.name.startsWith("bot-"));
-    expect(bots).toHaveLength(2);
-    for (const bot of bots ?? []) {
-      expect(bot.keys).toEqual(["envs", "labels"]);
-      // terraform-provider-docker: env and labels are ForceNew on docker_container.
-      expect(bot).toMatchObject({
-        op: "replace",
-        deleteBeforeReplace: true,
-        forcedBy: [
-          { property: "envs", by: "provider" },
-          { property: "labels", by: "provider" },
-        ],
-      });
-    }
-    // The proxy site's nginx text is the command's stdin, not a trigger: an update in place.
-    expect(json?.changes.find((c) => c.name === "proxy-site")?.op).toBe("update");
-    expect(json?.blastRadius.replacements.map((r) => [r.name, r.deleteFirst])).toEqual(
-      expect.arrayContaining([
-        ["bot-blue", true],
-        ["bot-green", true],
-      ]),
-    );
+    // The record is the command's environment, not a trigger: an update in place, one rename.
+    expect(json?.changes.find((c) => c.name === "switch-record")).toMatchObject({
+      op: "update",
+      keys: ["environment"],
+    });
+    expect(json?.blastRadius.replacements.map((r) => r.name)).not.toContain("bot-blue");
     expect(json?.blastRadius.unknown).toEqual([]);
-    expect(json?.changes.find((c) => c.name === "proxy-site")?.keys).toEqual(["stdin"]);
-    expect(json?.blastRadius.services).toEqual({ blue: ["bot"], green: ["bot"] });
+    expect(json?.blastRadius.services).toEqual({ blue: [], green: [] });
     expect(json?.blastRadius.routing).toBe(true);
+    expect(json?.blastRadius.switchRecord).toEqual(["switch-record"]);
+    expect(json?.blastRadius.proxy).toEqual([]);
     expect(json?.blastRadius.database.changes).toBe(false);
   });
 
-  test("on prod (Azure) a color flip changes exactly the proxy, the bots, the pre-switch backup, health gate and record; the bots are replaced by their trading-mode tag, old one first", async () => {
+  test("on prod (Azure) a color flip changes exactly the switch-record blob, the pre-switch backup, health gate and record; no Container App", async () => {
     const config = proposed("prod", "prod-flip.yaml", [["activeColor", [], "blue"]]);
     const { json } = await diff({ stack: "prod", base: stackFile(dir, "prod"), config });
     expect(json?.changes.map((c) => c.name).sort()).toEqual([
       "aitb-change-entry",
       "aitb-health-checks",
-      "bot-blue",
-      "bot-green",
       "pre-switch-backup",
-      "proxy",
+      "switch-record",
     ]);
-    for (const name of ["bot-blue", "bot-green"]) {
-      expect(json?.changes.find((c) => c.name === name)).toMatchObject({
-        op: "replace",
-        deleteBeforeReplace: true,
-        forcedBy: [{ property: 'tags["aitb-trading-mode"]', by: "replaceOnChanges" }],
-      });
-    }
-    expect(json?.changes.find((c) => c.name === "proxy")?.op).toBe("update");
-    expect(json?.blastRadius.services).toEqual({ blue: ["bot"], green: ["bot"] });
+    // Blob metadata is updated in place (cli/plan/replacements.json): no revision, no replacement.
+    expect(json?.changes.find((c) => c.name === "switch-record")).toMatchObject({
+      op: "update",
+      keys: ["metadata"],
+    });
+    expect(json?.blastRadius.services).toEqual({ blue: [], green: [] });
     expect(json?.blastRadius.routing).toBe(true);
     expect(json?.blastRadius.database.changes).toBe(false);
   });
@@ -170,6 +150,8 @@ describe("aitb diff", () => {
       green: ["inference", "bot", "webapp", "dashboard", "notifier"],
     });
     expect(json?.blastRadius.routing).toBe(false);
+    // The site names both colors' releases: it changes, a drained reload (fresh upstream addresses).
+    expect(json?.blastRadius.proxy).toEqual(["proxy-site"]);
     // A new image forces a new container (terraform-provider-docker: image is ForceNew).
     const updated = json?.changes.filter((c) => c.op === "replace").map((c) => c.name) ?? [];
     for (const service of ["inference", "bot", "webapp", "dashboard", "notifier"]) {
@@ -193,22 +175,18 @@ describe("aitb diff", () => {
     });
     expect(code).toBe(0);
     const out = io.stdout();
+    expect(out).toContain("~ update switch-record  command:Command");
+    expect(out).toMatch(/- +"activeColor": "blue"/);
+    expect(out).toMatch(/\+ +"activeColor": "green"/);
+    expect(out).not.toContain("bot-green  docker");
+    expect(out).not.toContain("update proxy-site");
     expect(out).toContain(
-      "-+ replace bot-green  docker:index/container:Container  (delete, then create: absent in between)",
+      `Summary: 0 to create, 1 to update, 3 to replace, 0 to delete, ${(await devResourceCount()) - 4} unchanged`,
     );
-    expect(out).toContain("forced by: envs (provider), labels (provider)");
-    expect(out).toContain("~ update proxy-site  command:Command");
-    expect(out).toContain('- "AITB_TRADING_MODE=paper"');
-    expect(out).toContain('+ "AITB_TRADING_MODE=live"');
-    expect(out).toContain("-     server webapp-blue:5000 max_fails=0;");
-    expect(out).toContain("+     server webapp-green:5000 max_fails=0;");
+    expect(out).not.toContain("delete then create (absent in between)");
     expect(out).toContain(
-      `Summary: 0 to create, 1 to update, 5 to replace, 0 to delete, ${(await devResourceCount()) - 6} unchanged`,
+      "routing: the switch record changes (switch-record): public traffic moves from blue to green, and the live trading lease with it; the proxy and the bots read it at run time, so nothing reloads or restarts",
     );
-    expect(out).toContain(
-      "replaced, delete then create (absent in between): bot-blue [envs, labels], bot-green [envs, labels]",
-    );
-    expect(out).toContain("routing: changes: public traffic moves from blue to green");
     expect(out).toContain("database: no change");
     expect(out).not.toContain("placeholder-dbPassword");
   });
@@ -251,9 +229,9 @@ describe("aitb diff", () => {
     const out = io.stdout();
     expect(out).toMatch(/^### `aitb diff`: stack `dev`/);
     expect(out).toContain("| create | update | replace | delete | unchanged |");
-    expect(out).toContain(`| 0 | 1 | 5 | 0 | ${(await devResourceCount()) - 6} |`);
+    expect(out).toContain(`| 0 | 1 | 3 | 0 | ${(await devResourceCount()) - 4} |`);
     expect(out).toContain("**Policies**: ✅ no violations");
-    expect(out).toContain("<details><summary>6 resources change</summary>");
+    expect(out).toContain("<details><summary>4 resources change</summary>");
     expect(out).toContain("```diff");
   });
 

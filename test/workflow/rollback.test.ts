@@ -395,7 +395,7 @@ describe("aitb rollback: what the policies deny is not written", () => {
     expect(code).toBe(1);
     expect(io.stdout()).toContain("it would be REFUSED");
     expect(io.stdout()).toContain("market-hours-change-window");
-    expect(io.stdout()).toContain("update proxy");
+    expect(io.stdout()).toContain("update switch-record");
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 

@@ -29,6 +29,8 @@ import { onDemandBackupsSupported, preSwitchBackup, preSwitchBackupName } from "
 import { healthApp, proxyApp } from "./proxyApp";
 import { healthRoute, renderHealthSite, renderProxySite } from "./proxySite";
 import { serviceApp } from "./serviceApp";
+import { switchRecordBlob, switchRecordUrl } from "./switchRecord";
+import { switchRecordOf } from "../../../domain/switchRecord";
 import { azureSettings, type AzureSettings } from "./settings";
 import { buildStorage, configBackupBlob, type BackupStorage } from "./storage";
 import { VaultSecrets, type VaultReference } from "./vaultSecrets";
@@ -193,6 +195,10 @@ export class AzurePlatform implements Platform {
         foundation,
         vault,
         identity: foundation.identities[spec.service],
+        switchRecord: {
+          image: this.context.config.proxy.image,
+          blobUrl: switchRecordUrl(this.built.storage),
+        },
         dependsOn: [
           ...request.dependsOn,
           // A database user starts once the server exists (nothing else ties it to the server).
@@ -211,30 +217,46 @@ export class AzurePlatform implements Platform {
   }
 
   router(request: RouterRequest, parent: pulumi.Resource): RouterHandle {
-    const { foundation, publicEndpoint } = this.built;
+    const { foundation, publicEndpoint, storage } = this.built;
     const { config, stack } = this.context;
+    const keepalive = config.proxy.clientKeepaliveSeconds;
+    // The switch: the blob's metadata, which the proxy's and the bots' sidecars read. The only
+    // resource a change of aitb:activeColor changes on this target (switchRecord.ts).
+    const switchRecord = switchRecordBlob(
+      {
+        record: switchRecordOf(request.spec),
+        storage,
+        foundation,
+        dependsOn: request.switchAfter,
+      },
+      parent,
+    );
     const proxy = proxyApp(
       {
         stack,
-        spec: request.spec,
-        site: renderProxySite({ spec: request.spec, routes: request.routes }),
+        site: renderProxySite({ spec: request.spec, clientKeepaliveSeconds: keepalive }),
         image: config.proxy.image,
         replicas: this.azure.proxyReplicas,
         hostname: config.proxy.hostname,
         certificateId: this.azure.proxyCertificateId,
         foundation,
-        // nginx resolves every upstream when it starts: all apps must exist.
-        dependsOn: [...request.dependsOn, ...this.apps],
+        switchRecord: {
+          blobUrl: switchRecordUrl(storage),
+          identity: foundation.identities.proxy,
+        },
+        // nginx resolves every upstream when it starts: all apps must exist. It starts once a
+        // record exists, so it never answers without one.
+        dependsOn: [...request.dependsOn, ...this.apps, switchRecord],
       },
       parent,
     );
-    const resources: pulumi.Resource[] = [proxy];
+    const resources: pulumi.Resource[] = [switchRecord, proxy];
     if (this.azure.healthCheckSources.length) {
       resources.push(
         healthApp(
           {
             stack,
-            site: renderHealthSite(request.spec),
+            site: renderHealthSite(request.spec, keepalive),
             image: config.proxy.image,
             sources: this.azure.healthCheckSources,
             foundation,
@@ -244,7 +266,7 @@ export class AzurePlatform implements Platform {
         ),
       );
     }
-    return { publicEndpoint, resources };
+    return { publicEndpoint, switchRecord, resources };
   }
 
   /**

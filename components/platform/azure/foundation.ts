@@ -64,6 +64,7 @@ const ROLES: readonly Exclude<AppRole, "pull">[] = [
   ...SERVICE_NAMES,
   "forensic-copy",
   "forensic-run",
+  "proxy",
 ];
 
 /** Who reads each vault. Only the bot reads the exchange key; the forensic copy dumps the database. */

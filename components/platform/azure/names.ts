@@ -15,9 +15,10 @@ export const HEALTH_APP = "proxy-health";
 
 /**
  * Who an identity acts for: each service (both colors share it), the forensic-copy job, the
- * deployment script that starts that job, and the registry pull identity.
+ * deployment script that starts that job, the proxy (its sidecar reads the switch record), and
+ * the registry pull identity.
  */
-export type AppRole = ServiceName | "forensic-copy" | "forensic-run" | "pull";
+export type AppRole = ServiceName | "forensic-copy" | "forensic-run" | "proxy" | "pull";
 
 /**
  * The two vaults and what they hold: each grant is made on a whole vault before any secret

@@ -1,9 +1,17 @@
 import { COLORS, type Color } from "../../../domain/colors";
 import type { DeploymentSpec } from "../../../domain/deployment";
-import { renderNginxConfig, type Route } from "../../../domain/routing";
+import {
+  proxySite,
+  renderNginxSite,
+  SITE_HEADER,
+  type NginxLocation,
+  type NginxSite,
+} from "../../../domain/nginxSite";
+import { routedServices } from "../../../domain/routing";
 import type { ServiceName } from "../../../domain/services";
 import { appName } from "./names";
 import { INGRESS_PORT } from "./serviceApp";
+import { SWITCH_RECORD_MOUNT } from "./switchRecord";
 
 /** Port nginx listens on inside the proxy Container App (its ingress target port). */
 export const PROXY_PORT = 80;
@@ -15,59 +23,58 @@ export function healthRoute(service: ServiceName, color: Color): string {
   return `${HEALTH_ROUTE_PREFIX}${appName(service, color)}`;
 }
 
-const UPSTREAM_HOST = "$aitb_upstream_host";
-const HOST_LINE = "    proxy_set_header Host $host;";
-
 export interface ProxySiteOptions {
   spec: DeploymentSpec;
-  routes: Route[];
+  clientKeepaliveSeconds: number;
 }
 
-function replaceOnce(text: string, find: string, replacement: string): string {
-  const at = text.indexOf(find);
-  if (at < 0 || text.indexOf(find, at + find.length) >= 0) {
-    throw new Error(
-      `the rendered nginx site does not contain exactly one ${JSON.stringify(find)}; renderNginxConfig changed shape`,
-    );
-  }
-  return text.slice(0, at) + replacement + text.slice(at + find.length);
+/** The variable naming the upstream app of a service for the color a request goes to. */
+function hostVariable(service: ServiceName): string {
+  return `aitb_host_${service}`;
 }
 
 /**
- * The dev proxy's nginx site (renderNginxConfig, one generator for both targets), adapted to
- * Container Apps: upstreams are the apps' names inside the environment, and every request carries
- * the upstream app's name as Host, because the environment's ingress routes by Host. The public
- * Host is passed on as X-Forwarded-Host. It has no health-only routes: those are served by their
- * own app (renderHealthSite), whose ingress admits only aitb:azure.healthCheckSources.
+ * The public site as a value: the same site as every target's (domain/nginxSite.ts proxySite),
+ * adapted to Container Apps. Upstreams are the apps' names inside the environment, and every
+ * request carries its upstream app's name as Host, because the environment's ingress routes by
+ * Host (the app of the color the switch record names, through a map on the color); the public
+ * Host goes on as X-Forwarded-Host. The record is the volume the switch-record sidecar keeps. No
+ * drain flag: nginx here never reloads, a site change is a new revision. No health-only routes:
+ * those are served by their own app (healthSite), whose ingress admits only
+ * aitb:azure.healthCheckSources.
  */
-export function renderProxySite(options: ProxySiteOptions): string {
-  const { spec, routes } = options;
-  let site = renderNginxConfig({
-    routes,
-    listenPort: PROXY_PORT,
-    activeColor: spec.activeColor,
-    liveRelease: spec.colors[spec.activeColor].release,
-    upstreamOf: (route) => ({ host: appName(route.service, route.color), port: INGRESS_PORT }),
+export function proxySiteModel(options: ProxySiteOptions): NginxSite {
+  const site = proxySite({
+    spec: options.spec,
+    listen: { port: PROXY_PORT },
+    upstreamOf: ({ service }, color) => ({ host: appName(service, color), port: INGRESS_PORT }),
+    switchRecordDir: SWITCH_RECORD_MOUNT,
+    clientKeepaliveSeconds: options.clientKeepaliveSeconds,
   });
-  site = replaceOnce(
-    site,
-    `${HOST_LINE}\n`,
-    [
-      `    set ${UPSTREAM_HOST} "";`,
-      `    proxy_set_header Host ${UPSTREAM_HOST};`,
-      "    proxy_set_header X-Forwarded-Host $host;",
-      "",
-    ].join("\n"),
-  );
-  for (const route of routes) {
-    const opening = `    location ${route.path} {\n`;
-    site = replaceOnce(
-      site,
-      opening,
-      `${opening}        set ${UPSTREAM_HOST} ${appName(route.service, route.color)};\n`,
-    );
-  }
-  return site;
+  const services = routedServices(options.spec).map((routed) => routed.service);
+  return {
+    ...site,
+    maps: [
+      ...site.maps,
+      ...services.map((service) => ({
+        variable: hostVariable(service),
+        values: { blue: appName(service, "blue"), green: appName(service, "green") },
+      })),
+    ],
+    servers: site.servers.map((server) => ({
+      ...server,
+      proxyHeaders: [...server.proxyHeaders, ["X-Forwarded-Host", "$host"] as const],
+      locations: server.locations.map((location) =>
+        location.kind === "route"
+          ? { ...location, headers: [["Host", `$${hostVariable(location.service)}`] as const] }
+          : location,
+      ),
+    })),
+  };
+}
+
+export function renderProxySite(options: ProxySiteOptions): string {
+  return renderNginxSite(proxySiteModel(options));
 }
 
 /**
@@ -79,32 +86,36 @@ export function renderProxySite(options: ProxySiteOptions): string {
  * X-Forwarded-For (https://learn.microsoft.com/azure/container-apps/ingress-overview, "HTTP
  * headers"), so nginx allow/deny cannot tell callers apart.
  */
-export function renderHealthSite(spec: DeploymentSpec): string {
-  const routes = COLORS.flatMap((color) =>
-    spec.colors[color].services.flatMap((service) => {
+export function healthSiteModel(spec: DeploymentSpec, clientKeepaliveSeconds: number): NginxSite {
+  const locations: NginxLocation[] = COLORS.flatMap((color) =>
+    spec.colors[color].services.map((service): NginxLocation => {
       const upstream = appName(service.service, color);
-      return [
-        "",
-        `    location = ${healthRoute(service.service, color)} {`,
-        `        proxy_set_header Host ${upstream};`,
-        `        proxy_pass http://${upstream}:${INGRESS_PORT}${service.settings.healthPath};`,
-        "    }",
-      ];
+      return {
+        kind: "exact",
+        path: healthRoute(service.service, color),
+        upstream: { host: upstream, port: INGRESS_PORT },
+        upstreamPath: service.settings.healthPath,
+        headers: [["Host", upstream]],
+        access: [],
+      };
     }),
   );
-  return [
-    "# Generated by the aitb TrafficRouter: health-only routes of both colors.",
-    "server {",
-    `    listen ${PROXY_PORT};`,
-    "    proxy_http_version 1.1;",
-    '    proxy_set_header Connection "";',
-    "    proxy_connect_timeout 2s;",
-    ...routes,
-    "",
-    "    location / {",
-    "        return 404;",
-    "    }",
-    "}",
-    "",
-  ].join("\n");
+  return {
+    comment: [`${SITE_HEADER}: health-only routes of both colors.`],
+    upstreams: [],
+    maps: [],
+    servers: [
+      {
+        listen: { port: PROXY_PORT },
+        clientKeepaliveSeconds,
+        proxyHeaders: [["Connection", '""']],
+        responseHeaders: [],
+        locations: [...locations, { kind: "status", path: "/", status: 404 }],
+      },
+    ],
+  };
+}
+
+export function renderHealthSite(spec: DeploymentSpec, clientKeepaliveSeconds: number): string {
+  return renderNginxSite(healthSiteModel(spec, clientKeepaliveSeconds));
 }

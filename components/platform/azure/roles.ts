@@ -10,6 +10,8 @@ export const BUILT_IN_ROLE = {
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
   /** Read, write and delete blobs; granted on one container, never the account. */
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  /** Read blobs; granted on the switch-record container to the proxy and the bot. */
+  storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
   /** "Read, start, and stop Container Apps jobs": granted on the forensic-copy job alone. */
   containerAppsJobsOperator: "b9a307c4-5aa3-4b52-ba60-2b17c136cd7b",

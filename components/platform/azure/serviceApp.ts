@@ -5,9 +5,14 @@ import * as app from "@pulumi/azure-native/app";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import type { ServiceSpec } from "../../../domain/deployment";
 import { parseImageRef } from "../../../domain/images";
-import { LABEL } from "../../../domain/labels";
 import type { Foundation, RegistryPull, RoleIdentity } from "./foundation";
 import { appName, secretNameOf } from "./names";
+import {
+  SWITCH_RECORD_MOUNT,
+  SWITCH_RECORD_VOLUME,
+  switchRecordSidecar,
+  switchRecordVolume,
+} from "./switchRecord";
 import { serviceTags } from "./tags";
 import type { VaultReference, VaultSecrets } from "./vaultSecrets";
 
@@ -27,6 +32,8 @@ export interface ServiceAppArgs {
   vault: VaultSecrets;
   /** This service's own identity (both colors share it) and the grants it waits for. */
   identity: RoleIdentity;
+  /** The bot's switch-record sidecar: its image and the blob it reads. */
+  switchRecord: { image: string; blobUrl: string };
   dependsOn: pulumi.Resource[];
 }
 
@@ -124,6 +131,9 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
   const { secrets, env } = secretsAndEnv(args);
   const files = sorted(spec.files);
   const isBot = spec.service === "bot";
+  // The bot learns the desired color from the switch record, which its sidecar keeps in a
+  // volume they share; nothing in this app changes on a switch.
+  const switchVolume = isBot ? [switchRecordVolume] : [];
   return new app.ContainerApp(
     appName(spec.service, spec.color),
     {
@@ -150,28 +160,49 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
           {
             name: spec.service,
             image: spec.image,
-            env: [...sorted(spec.env).map(([name, value]) => ({ name, value })), ...env],
+            env: [
+              ...sorted(spec.env).map(([name, value]) => ({ name, value })),
+              ...(isBot ? [{ name: "AITB_SWITCH_RECORD", value: SWITCH_RECORD_MOUNT }] : []),
+              ...env,
+            ],
             resources: { cpu: spec.settings.cpu, memory: `${spec.settings.memoryGi}Gi` },
             probes: probes(spec),
-            volumeMounts: files.map(([file, content]) => ({
-              volumeName: FILES_VOLUME,
-              mountPath: file,
-              subPath: fileItemName(file, content),
-            })),
+            volumeMounts: [
+              ...files.map(([file, content]) => ({
+                volumeName: FILES_VOLUME,
+                mountPath: file,
+                subPath: fileItemName(file, content),
+              })),
+              ...(isBot
+                ? [{ volumeName: SWITCH_RECORD_VOLUME, mountPath: SWITCH_RECORD_MOUNT }]
+                : []),
+            ],
           },
+          ...(isBot
+            ? [
+                switchRecordSidecar({
+                  image: args.switchRecord.image,
+                  blobUrl: args.switchRecord.blobUrl,
+                  clientId: args.identity.identity.clientId,
+                }),
+              ]
+            : []),
         ],
-        volumes: files.length
-          ? [
-              {
-                name: FILES_VOLUME,
-                storageType: "Secret",
-                secrets: files.map(([file, content]) => ({
-                  secretRef: fileSecretName(file),
-                  path: fileItemName(file, content),
-                })),
-              },
-            ]
-          : [],
+        volumes: [
+          ...(files.length
+            ? [
+                {
+                  name: FILES_VOLUME,
+                  storageType: "Secret",
+                  secrets: files.map(([file, content]) => ({
+                    secretRef: fileSecretName(file),
+                    path: fileItemName(file, content),
+                  })),
+                },
+              ]
+            : []),
+          ...switchVolume,
+        ],
         scale: { minReplicas: spec.settings.replicas, maxReplicas: spec.settings.replicas },
         // The bot finishes or cancels its cycle on SIGTERM (docs/service-contract.md).
         terminationGracePeriodSeconds: isBot ? 60 : 30,
@@ -185,14 +216,9 @@ export function serviceApp(args: ServiceAppArgs, parent: pulumi.Resource): app.C
         ...args.identity.grants,
         ...(foundation.pull?.identity.grants ?? []),
       ],
-      ...(isBot
-        ? {
-            // A trading-mode change replaces the bot, old app first: Container Apps keeps an old
-            // revision running until a new one is ready, which for a bot could mean two live.
-            replaceOnChanges: [`tags["${LABEL.tradingMode}"]`],
-            deleteBeforeReplace: true,
-          }
-        : {}),
+      // No replacement on a switch, and no ordering between the bots: an old revision and a new
+      // one of a bot may run side by side (Single revision mode keeps the old one until the new
+      // is ready), and the trading lease keeps at most one of them live.
     },
   );
 }

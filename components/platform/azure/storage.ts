@@ -7,7 +7,12 @@ import { nameAfter } from "./outputs";
 import { grant } from "./roles";
 import { tagsFor } from "./tags";
 
-export const CONTAINERS = { config: "config-backups", forensics: "forensics" } as const;
+export const CONTAINERS = {
+  config: "config-backups",
+  forensics: "forensics",
+  /** The switch record (switchRecord.ts): read by the proxy's and the bots' sidecars. */
+  switch: "switch-record",
+} as const;
 
 /** The storage account of parquet archives, configuration backups and forensic copies. */
 export interface BackupStorage {
@@ -69,7 +74,12 @@ export function buildStorage(
     },
     scoped,
   );
-  const containerNames = [...backups.archives, CONTAINERS.config, CONTAINERS.forensics];
+  const containerNames = [
+    ...backups.archives,
+    CONTAINERS.config,
+    CONTAINERS.forensics,
+    CONTAINERS.switch,
+  ];
   const containers = Object.fromEntries(
     containerNames.map((name) => [
       name,
@@ -111,6 +121,25 @@ export function buildStorage(
     },
     { parent: containers[CONTAINERS.forensics] },
   );
+  // The switch record is read by the proxy's and the bots' sidecars, and by nothing else; the
+  // apps wait for these grants as they do for their vault grants.
+  for (const role of ["proxy", "bot"] as const) {
+    const reader = foundation.identities[role];
+    reader.grants.push(
+      grant(
+        `${role}-reads-switch-record`,
+        {
+          principalId: reader.identity.principalId,
+          principalType: "ServicePrincipal",
+          role: "storageBlobDataReader",
+          scope: containers[CONTAINERS.switch].id,
+          subscriptionId: foundation.subscriptionId,
+          description: `AITB ${role} reads the switch record`,
+        },
+        { parent: containers[CONTAINERS.switch] },
+      ),
+    );
+  }
   return {
     account,
     accountName,

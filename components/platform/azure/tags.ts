@@ -17,12 +17,14 @@ export function tagsFor(
   return tags;
 }
 
-/** Tags of one color's service: color, service, release, and the bot's trading mode. */
+/**
+ * Tags of one color's service: color, service, release. No trading mode: a bot's mode is the
+ * switch record's and the lease's at run time, so no tag changes on a switch.
+ */
 export function serviceTags(stack: string, spec: ServiceSpec): Record<string, string> {
   return tagsFor(stack, "service", {
     [LABEL.color]: spec.color,
     [LABEL.service]: spec.service,
     [LABEL.release]: spec.release,
-    [LABEL.tradingMode]: spec.tradingMode,
   });
 }

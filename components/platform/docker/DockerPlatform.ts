@@ -8,7 +8,9 @@ import { SERVICE_NAMES } from "../../../domain/services";
 import type { DeploymentSpec, ServiceSpec } from "../../../domain/deployment";
 import type { Release } from "../../../config/schema";
 import { ConfigError } from "../../../config/errors";
-import { renderNginxConfig, serviceAlias } from "../../../domain/routing";
+import { serviceAlias } from "../../../domain/routing";
+import { proxySite, renderNginxSite } from "../../../domain/nginxSite";
+import { encodeSwitchRecord, switchRecordOf } from "../../../domain/switchRecord";
 import { LABEL, type Role } from "../../../domain/labels";
 import type { HealthCheck } from "../../health/checks";
 import type {
@@ -25,6 +27,7 @@ import type {
   SnapshotRequest,
 } from "../types";
 import { projectRoot } from "../projectRoot";
+import { DRAIN_FLAG, SWITCH_RECORD_FOLDER, SWITCH_RECORD_SCRIPT } from "../switchRecord";
 import { gateChecks } from "../../health/gateChecks";
 import {
   forensicCopyScript,
@@ -36,6 +39,10 @@ import { dockerCliEnv, DockerHostError, resolveDockerHost, type DockerHost } fro
 
 const PROXY_CONTAINER_PORT = 80;
 const POSTGRES_PORT = 5432;
+/** Where the proxy and the bots see the switch record (mounted read-only). */
+const SWITCH_RECORD_MOUNT = "/run/aitb/switch";
+/** Where the proxy sees its site folder (the official image includes conf.d/*.conf). */
+const PROXY_CONF_MOUNT = "/etc/nginx/conf.d";
 
 /** The Docker host of this run: `aitb:docker.host`, else as the docker CLI in this shell would. */
 function dockerHostOf(configured: string | undefined): DockerHost {
@@ -54,8 +61,9 @@ function dockerHostOf(configured: string | undefined): DockerHost {
 }
 
 /**
- * The dev target: local containers on one Docker network, an nginx proxy whose site file the
- * router writes and reloads, PostgreSQL on a protected volume, backups as pg_dump files on the host.
+ * The dev target: local containers on one Docker network, an nginx proxy that routes per request
+ * to the color the switch record names (a host folder mounted into the proxy and both bots),
+ * PostgreSQL on a protected volume, backups as pg_dump files on the host.
  * Every docker resource goes through one explicit provider for the resolved Docker host, and every
  * command that runs `docker` gets the same host in DOCKER_HOST.
  */
@@ -64,6 +72,7 @@ export class DockerPlatform implements Platform {
   private readonly prefix: string;
   private readonly backupRoot: string;
   private readonly proxyDir: string;
+  private readonly switchDir: string;
   private readonly networkFullName: string;
   readonly dockerHost: DockerHost;
   private provider?: docker.Provider;
@@ -76,6 +85,7 @@ export class DockerPlatform implements Platform {
     const root = projectRoot();
     this.backupRoot = path.resolve(root, context.config.backups.root);
     this.proxyDir = path.resolve(root, ".aitb", context.stack, "proxy");
+    this.switchDir = path.resolve(root, ".aitb", context.stack, SWITCH_RECORD_FOLDER);
     this.networkFullName = `${this.prefix}-${context.config.docker.network}`;
     this.dockerHost = dockerHostOf(context.config.docker.host);
   }
@@ -240,6 +250,8 @@ export class DockerPlatform implements Platform {
       envs.push(pulumi.interpolate`${key}=${value}`);
     }
     const hostPort = this.hostPort(spec.color, spec.service);
+    const isBot = spec.service === "bot";
+    if (isBot) envs.push(`AITB_SWITCH_RECORD=${SWITCH_RECORD_MOUNT}`);
     const container = new docker.Container(
       `${spec.service}-${spec.color}`,
       {
@@ -250,11 +262,18 @@ export class DockerPlatform implements Platform {
           [LABEL.color]: spec.color,
           [LABEL.service]: spec.service,
           [LABEL.release]: spec.release,
-          ...(spec.tradingMode ? { [LABEL.tradingMode]: spec.tradingMode } : {}),
         }),
         networksAdvanced: [
           { name: this.networkName, aliases: [serviceAlias(spec.service, spec.color)] },
         ],
+        // The bot learns the desired color from the switch record, never from its own config.
+        ...(isBot
+          ? {
+              volumes: [
+                { hostPath: this.switchDir, containerPath: SWITCH_RECORD_MOUNT, readOnly: true },
+              ],
+            }
+          : {}),
         ports: [{ internal: settings.port, external: hostPort, ip: "127.0.0.1" }],
         uploads: Object.entries(spec.files).map(([file, content]) => ({ file, content })),
         healthcheck: {
@@ -273,8 +292,8 @@ export class DockerPlatform implements Platform {
       },
       this.opts(parent, {
         dependsOn: request.dependsOn,
-        // Container names are fixed, so a replacement must remove the old one first; for the bots
-        // this also means the old live bot is gone before any new one starts.
+        // Container names are fixed, so a replacement must remove the old one first. A switch
+        // replaces no container: the bots' trading mode is the switch record's and the lease's.
         deleteBeforeReplace: true,
       }),
     );
@@ -286,21 +305,26 @@ export class DockerPlatform implements Platform {
 
   router(request: RouterRequest, parent: pulumi.Resource): RouterHandle {
     const { config } = this.context;
-    const active = request.spec.colors[request.spec.activeColor];
-    const site = renderNginxConfig({
-      routes: request.routes,
-      listenPort: PROXY_CONTAINER_PORT,
-      activeColor: request.spec.activeColor,
-      liveRelease: active.release,
-      resolver: "127.0.0.11",
-    });
+    const keepalive = config.proxy.clientKeepaliveSeconds;
+    const site = renderNginxSite(
+      proxySite({
+        spec: request.spec,
+        listen: { port: PROXY_CONTAINER_PORT },
+        upstreamOf: ({ service, port }, color) => ({ host: serviceAlias(service, color), port }),
+        switchRecordDir: SWITCH_RECORD_MOUNT,
+        drainFlag: `${PROXY_CONF_MOUNT}/${DRAIN_FLAG}`,
+        clientKeepaliveSeconds: keepalive,
+      }),
+    );
     const proxyName = `${this.prefix}-proxy`;
     const script = proxyConfigScript({
       dir: this.proxyDir,
       proxyContainer: proxyName,
       proxyImage: config.proxy.image,
       network: this.networkFullName,
+      drainSeconds: keepalive + 1,
     });
+    // Runs only when the site itself changes (a route, an address, a release): not on a switch.
     const siteFile = new command.local.Command(
       "proxy-site",
       {
@@ -311,6 +335,20 @@ export class DockerPlatform implements Platform {
       },
       // The staged site is checked on the stack network: it must exist before the script runs.
       { parent, dependsOn: [...request.dependsOn, ...(this.network ? [this.network] : [])] },
+    );
+    // The switch: one rename in the host folder the proxy and both bots mount.
+    const switchRecord = new command.local.Command(
+      "switch-record",
+      {
+        interpreter: ["node", "-e"],
+        create: SWITCH_RECORD_SCRIPT,
+        environment: {
+          AITB_ROLE: "switch-record",
+          AITB_SWITCH_DIR: this.switchDir,
+          AITB_SWITCH_RECORD: encodeSwitchRecord(switchRecordOf(request.spec)),
+        },
+      },
+      { parent, dependsOn: request.switchAfter },
     );
     const proxy = new docker.Container(
       "proxy",
@@ -324,16 +362,21 @@ export class DockerPlatform implements Platform {
             ip: config.docker.bindAddress,
           },
         ],
-        volumes: [{ hostPath: this.proxyDir, containerPath: "/etc/nginx/conf.d", readOnly: true }],
+        volumes: [
+          { hostPath: this.proxyDir, containerPath: PROXY_CONF_MOUNT, readOnly: true },
+          { hostPath: this.switchDir, containerPath: SWITCH_RECORD_MOUNT, readOnly: true },
+        ],
         networksAdvanced: [{ name: this.networkName }],
         restart: "unless-stopped",
         labels: this.labels("router"),
       },
-      this.opts(parent, { dependsOn: [siteFile], deleteBeforeReplace: true }),
+      // Started once a record exists, so it never answers without one.
+      this.opts(parent, { dependsOn: [siteFile, switchRecord], deleteBeforeReplace: true }),
     );
     return {
       publicEndpoint: pulumi.output(`http://${config.proxy.hostname}:${config.proxy.publicPort}`),
-      resources: [siteFile, proxy],
+      switchRecord,
+      resources: [siteFile, switchRecord, proxy],
     };
   }
 

@@ -1,3 +1,5 @@
+import { DRAIN_FLAG } from "../switchRecord";
+
 /**
  * Shell scripts the Docker target runs through @pulumi/command. The PostgreSQL and nginx steps
  * are plain functions of their parameters so the drills run the very same steps against local
@@ -100,7 +102,18 @@ export interface ProxyReload {
    * checks the site (in place, the previous file restored when nginx rejects it).
    */
   validate?: string;
+  /**
+   * Drain before reloading: the flag file the site tests (NginxServer.drainFlag, in `dir`) and
+   * how long it stays before the reload, at least the client keep-alive timeout. Meanwhile every
+   * response says `Connection: close`, so when the old workers exit no idle keep-alive connection
+   * is left for them to close under a client's next request. Without it a reload loses requests
+   * of clients that do not retry (docs/drills.md).
+   */
+  drain?: { flag: string; seconds: number };
 }
+
+/** How long the drain flag stays after the reload, while the old workers finish. */
+export const DRAIN_AFTER_RELOAD_SECONDS = 2;
 
 /** Folder the next site is staged in: beside the proxy's folder, so nginx never includes it. */
 export function stagedSiteDir(dir: string): string {
@@ -108,8 +121,10 @@ export function stagedSiteDir(dir: string): string {
 }
 
 /**
- * Stage the new site (stdin), validate it, put it in place with a rename, then reload gracefully:
- * old workers finish their requests. A site nginx rejects never replaces the one in place.
+ * Stage the new site (stdin), validate it, drain client keep-alive connections (when asked), put
+ * the site in place with a rename, then reload gracefully: old workers finish their requests. A
+ * site nginx rejects never replaces the one in place. A switch of the active color never runs
+ * this: only a change of the site itself does.
  */
 export function proxyReloadScript(reload: ProxyReload): string {
   const site = `${reload.dir}/aitb.conf`;
@@ -130,6 +145,14 @@ export function proxyReloadScript(reload: ProxyReload): string {
       : []),
     `if ${reload.running}; then`,
     `  if [ -f ${quote(site)} ]; then cp ${quote(site)} ${quote(`${site}.previous`)}; fi`,
+    ...(reload.drain
+      ? [
+          `  drain=${quote(`${reload.dir}/${reload.drain.flag}`)}`,
+          `  trap 'rm -f "$drain"' EXIT`,
+          '  : > "$drain"',
+          `  sleep ${reload.drain.seconds}`,
+        ]
+      : []),
     `  mv "$staged/aitb.conf" ${quote(site)}`,
     `  if ! ${reload.nginx} -t -q; then`,
     `    if [ -f ${quote(`${site}.previous`)} ]; then mv ${quote(`${site}.previous`)} ${quote(site)}; fi`,
@@ -137,6 +160,7 @@ export function proxyReloadScript(reload: ProxyReload): string {
     '    echo "nginx rejected the new site; the previous one stays" >&2; exit 1',
     "  fi",
     `  ${reload.nginx} -s reload`,
+    ...(reload.drain ? [`  sleep ${DRAIN_AFTER_RELOAD_SECONDS}`, '  rm -f "$drain"'] : []),
     "else",
     `  mv "$staged/aitb.conf" ${quote(site)}`,
     "fi",
@@ -152,6 +176,8 @@ export interface ProxyConfig {
   proxyImage: string;
   /** The stack network, so the upstream host names in the site resolve as they do for the proxy. */
   network: string;
+  /** Seconds of draining before a reload: the client keep-alive timeout and one more. */
+  drainSeconds: number;
 }
 
 /**
@@ -166,6 +192,7 @@ export function proxyConfigScript(config: ProxyConfig): string {
     nginx: `docker exec ${config.proxyContainer} nginx`,
     running: `[ -n "$(docker ps -q --filter name=^/${config.proxyContainer}$)" ]`,
     validate: `docker run --rm --network ${quote(config.network)} -v "$staged":/etc/nginx/conf.d:ro --entrypoint nginx ${quote(config.proxyImage)} -t -q`,
+    drain: { flag: DRAIN_FLAG, seconds: config.drainSeconds },
   });
 }
 

@@ -6,7 +6,9 @@ import { SERVICE_NAMES, type ServiceName } from "../../../domain/services";
 import type { DeploymentSpec } from "../../../domain/deployment";
 import type { LoopbackConfig, Release } from "../../../config/schema";
 import { ConfigError } from "../../../config/errors";
-import { renderNginxConfig, type Route } from "../../../domain/routing";
+import type { RoutedService } from "../../../domain/routing";
+import { proxySite, renderNginxSite } from "../../../domain/nginxSite";
+import { encodeSwitchRecord, switchRecordOf } from "../../../domain/switchRecord";
 import { LABEL, type Role } from "../../../domain/labels";
 import type { HealthCheck } from "../../health/checks";
 import { gateChecks } from "../../health/gateChecks";
@@ -25,6 +27,7 @@ import type {
   SnapshotRequest,
 } from "../types";
 import { projectRoot } from "../projectRoot";
+import { DRAIN_FLAG, SWITCH_RECORD_FOLDER, SWITCH_RECORD_SCRIPT } from "../switchRecord";
 import { forensicDumpStep, pgRestoreStep, preSwitchDumpStep } from "../docker/scripts";
 import { loopbackConfigIssues, servicePort } from "./configChecks";
 import {
@@ -60,25 +63,31 @@ function shellQuote(value: string): string {
 }
 
 /**
- * The site nginx serves on loopback: the TrafficRouter's routes to the active color's processes.
- * The one place this target renders a site, so a typed site model can replace it here alone.
+ * The site nginx serves on loopback: both colors' processes as upstreams, the color picked per
+ * request from the switch record in the state folder. The one place this target renders a site.
  */
 export function loopbackSite(options: {
-  routes: Route[];
-  activeColor: Color;
-  liveRelease: string;
+  spec: DeploymentSpec;
   host: string;
   port: number;
-  upstreamPort: (route: Route) => number;
+  upstreamPort: (routed: RoutedService, color: Color) => number;
+  switchRecordDir: string;
+  drainFlag: string;
+  clientKeepaliveSeconds: number;
 }): string {
-  return renderNginxConfig({
-    routes: options.routes,
-    listenHost: options.host,
-    listenPort: options.port,
-    activeColor: options.activeColor,
-    liveRelease: options.liveRelease,
-    upstreamOf: (route) => ({ host: options.host, port: options.upstreamPort(route) }),
-  });
+  return renderNginxSite(
+    proxySite({
+      spec: options.spec,
+      listen: { host: options.host, port: options.port },
+      upstreamOf: (routed, color) => ({
+        host: options.host,
+        port: options.upstreamPort(routed, color),
+      }),
+      switchRecordDir: options.switchRecordDir,
+      drainFlag: options.drainFlag,
+      clientKeepaliveSeconds: options.clientKeepaliveSeconds,
+    }),
+  );
 }
 
 /**
@@ -98,6 +107,7 @@ export class LoopbackPlatform implements Platform {
   private readonly supervisor: string;
   private readonly nginx: string;
   private readonly socketDir: string;
+  private readonly switchDir: string;
   private server?: PostgresServer;
 
   constructor(private readonly context: PlatformContext) {
@@ -116,6 +126,7 @@ export class LoopbackPlatform implements Platform {
     this.supervisor = path.join(this.providers.runtimeDir, "supervisor.js");
     this.nginx = this.settings.nginx ?? findNginx();
     this.socketDir = path.join(this.stateDir, "postgres", "socket");
+    this.switchDir = path.join(this.stateDir, SWITCH_RECORD_FOLDER);
   }
 
   private labels(role: Role, extra: Record<string, string> = {}): Record<string, string> {
@@ -225,22 +236,24 @@ export class LoopbackPlatform implements Platform {
         node: this.node,
         supervisor: this.supervisor,
         program: this.program,
-        env: { ...spec.env, PORT: String(port), AITB_HOST: this.host },
+        env: {
+          ...spec.env,
+          PORT: String(port),
+          AITB_HOST: this.host,
+          // The bot learns the desired color from the switch record, never from its own config.
+          ...(spec.service === "bot" ? { AITB_SWITCH_RECORD: this.switchDir } : {}),
+        },
         secretEnv: pulumi.secret(pulumi.all(request.secretEnv)),
         files: spec.files,
         healthUrl,
-        expect: {
-          service: spec.service,
-          color: spec.color,
-          release: spec.release,
-          ...(spec.tradingMode ? { tradingMode: spec.tradingMode } : {}),
-        },
+        // Not the trading mode: that follows the switch record and the lease, and the health
+        // gate checks it after the switch.
+        expect: { service: spec.service, color: spec.color, release: spec.release },
         startTimeoutSeconds: this.settings.startTimeoutSeconds,
         labels: this.labels("service", {
           [LABEL.color]: spec.color,
           [LABEL.service]: spec.service,
           [LABEL.release]: spec.release,
-          ...(spec.tradingMode ? { [LABEL.tradingMode]: spec.tradingMode } : {}),
         }),
       },
       { parent, dependsOn: request.dependsOn },
@@ -250,16 +263,34 @@ export class LoopbackPlatform implements Platform {
 
   router(request: RouterRequest, parent: pulumi.Resource): RouterHandle {
     const { spec } = request;
-    const active = spec.colors[spec.activeColor];
     const port = this.settings.proxyPort;
+    const keepalive = this.context.config.proxy.clientKeepaliveSeconds;
+    const drainFlag = path.join(this.proxyPrefix, DRAIN_FLAG);
     const site = loopbackSite({
-      routes: request.routes,
-      activeColor: spec.activeColor,
-      liveRelease: active.release,
+      spec,
       host: this.host,
       port,
-      upstreamPort: (route) => this.portOf(route.color, route.service),
+      upstreamPort: (routed, color) => this.portOf(color, routed.service),
+      switchRecordDir: this.switchDir,
+      drainFlag,
+      clientKeepaliveSeconds: keepalive,
     });
+    // The switch: one rename in the state folder that nginx and both bots read.
+    const switchRecord = new LoopbackStep(
+      this.providers,
+      "switch-record",
+      {
+        create: SWITCH_RECORD_SCRIPT,
+        interpreter: [this.node, "-e"],
+        environment: {
+          AITB_ROLE: "switch-record",
+          AITB_SWITCH_DIR: this.switchDir,
+          AITB_SWITCH_RECORD: encodeSwitchRecord(switchRecordOf(spec)),
+        },
+        labels: this.labels("switch-record"),
+      },
+      { parent, dependsOn: request.switchAfter },
+    );
     const proxy = new LoopbackProxy(
       this.providers,
       "proxy",
@@ -269,15 +300,17 @@ export class LoopbackPlatform implements Platform {
         host: this.host,
         port,
         site,
-        serves: { color: spec.activeColor, release: active.release },
+        drain: { file: drainFlag, seconds: keepalive + 1 },
         startTimeoutSeconds: this.settings.startTimeoutSeconds,
         labels: this.labels("router"),
       },
-      { parent, dependsOn: request.dependsOn },
+      // Started once a record exists, so it never answers without one.
+      { parent, dependsOn: [...request.dependsOn, switchRecord] },
     );
     return {
       publicEndpoint: pulumi.output(`http://${this.host}:${port}`),
-      resources: [proxy],
+      switchRecord,
+      resources: [switchRecord, proxy],
     };
   }
 

@@ -1,8 +1,10 @@
 /**
  * The loopback target's public endpoint: a real nginx (`nginx -p <prefix> -c <conf>`) with its
- * pid, logs and temp paths under the stack's state folder. A new site is checked with `nginx -t`
- * before it replaces the served one, then nginx reloads gracefully and the update waits until
- * nginx answers as the new site says (its X-AITB-Color and X-AITB-Release headers).
+ * pid, logs and temp paths under the stack's state folder. The site picks the color per request
+ * from the switch record, so a switch never reaches this resource. A changed site is checked with
+ * `nginx -t` before it replaces the served one; then client connections are drained (every
+ * response says `Connection: close` for a keep-alive timeout), nginx reloads gracefully, and the
+ * update waits until only new workers accept requests before the drain ends.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,6 +12,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
   accepts,
   alive,
+  sleep,
   changedKeys,
   commandLine,
   httpGet,
@@ -29,8 +32,8 @@ export interface ProxyInputs {
   port: number;
   /** The rendered site (server block and upstreams). */
   site: string;
-  /** What nginx answers with once it serves this site. */
-  serves: { color: string; release: string };
+  /** The drain flag the site tests, and how long it stays before a reload (seconds). */
+  drain: { file: string; seconds: number };
   startTimeoutSeconds: number;
   labels: Record<string, string>;
 }
@@ -46,7 +49,7 @@ export const PROXY_REPLACES: readonly (keyof ProxyInputs)[] = ["prefix", "nginx"
 const ALL_KEYS: readonly (keyof ProxyInputs)[] = [
   ...PROXY_REPLACES,
   "site",
-  "serves",
+  "drain",
   "startTimeoutSeconds",
   "labels",
 ];
@@ -120,25 +123,58 @@ function masterPid(state: ProxyInputs & { pid?: number }): number | undefined {
   );
 }
 
-/** Waits until nginx answers at the public endpoint as the site says. */
+/** Waits until nginx answers at the public endpoint (any HTTP answer: the site routes per request). */
 async function waitServing(inputs: ProxyInputs): Promise<void> {
   const url = `http://${inputs.host}:${inputs.port}/`;
   try {
-    await waitFor(
-      `nginx serving ${inputs.serves.color}/${inputs.serves.release} at ${url}`,
-      inputs.startTimeoutSeconds * 1000,
-      async () => {
-        const answer = await httpGet(url);
-        const ok =
-          answer?.headers["x-aitb-color"] === inputs.serves.color &&
-          answer.headers["x-aitb-release"] === inputs.serves.release;
-        return ok ? true : undefined;
-      },
+    await waitFor(`nginx answering at ${url}`, inputs.startTimeoutSeconds * 1000, async () =>
+      (await httpGet(url)) ? true : undefined,
     );
   } catch (error) {
     throw new Error(
       `${(error as Error).message}; nginx error log:\n${readTail(at(inputs.prefix, "logs", "error.log"))}`,
     );
+  }
+}
+
+/** nginx's worker processes (children of the master), and whether each is shutting down. */
+function workers(master: number): { pid: number; exiting: boolean }[] {
+  const found: { pid: number; exiting: boolean }[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== master) continue;
+      const pid = Number(entry);
+      found.push({ pid, exiting: commandLine(pid).includes("shutting down") });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+/**
+ * A reload that loses no request: drain, SIGHUP (nginx rereads its config, starts new workers
+ * and lets the old ones finish), wait until no old worker accepts any more, then end the drain.
+ */
+async function reload(pid: number, inputs: ProxyInputs): Promise<void> {
+  const before = new Set(workers(pid).map((worker) => worker.pid));
+  fs.writeFileSync(inputs.drain.file, "");
+  try {
+    await sleep(inputs.drain.seconds * 1000);
+    process.kill(pid, "SIGHUP");
+    await waitFor("nginx's new workers", inputs.startTimeoutSeconds * 1000, async () => {
+      const now = workers(pid);
+      const fresh = now.filter((worker) => !before.has(worker.pid));
+      const stale = now.filter((worker) => before.has(worker.pid) && !worker.exiting);
+      return fresh.length > 0 && stale.length === 0 ? true : undefined;
+    });
+    // The old workers finish what they hold; their connections close after it (drained).
+    await sleep(2_000);
+  } finally {
+    fs.rmSync(inputs.drain.file, { force: true });
   }
 }
 
@@ -187,12 +223,11 @@ export const proxyProvider: pulumi.dynamic.ResourceProvider<ProxyInputs, ProxyOu
     if (!pid) {
       return { outs: await start(news) };
     }
-    if (changedKeys(olds, news, ["site", "serves"]).length === 0) {
+    if (changedKeys(olds, news, ["site"]).length === 0) {
       return { outs: { ...olds, ...news, pid, running: true } };
     }
     const siteFile = await installSite(news);
-    // SIGHUP: nginx rereads its config, starts new workers and lets the old ones finish.
-    process.kill(pid, "SIGHUP");
+    await reload(pid, news);
     await waitServing(news);
     return { outs: { ...news, pid, siteFile, running: true } };
   },
