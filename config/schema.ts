@@ -95,9 +95,28 @@ export const slotsSchema = z
 const serviceSettingsOverride = z
   .object({
     port: z.number().int().min(1).max(65535).optional(),
-    healthPath: z.string().startsWith("/").optional(),
+    healthPath: z
+      .string()
+      .regex(
+        /^(\/[a-z0-9._~-]+)*\/?$/,
+        'expected an absolute path of [a-z0-9._~-] segments, such as "/health"',
+      )
+      .refine((p) => p.startsWith("/") && !/(^|\/)\.\.?(\/|$)/.test(p), {
+        message: 'expected an absolute path without "." or ".." segments, such as "/health"',
+      })
+      .optional(),
     replicas: z.number().int().min(1).max(30).optional(),
-    route: z.string().startsWith("/").endsWith("/").optional(),
+    /** Public prefix: "/" or "/seg/.../"; it reaches the nginx site as a location. */
+    route: z
+      .string()
+      .regex(
+        /^\/([a-z0-9._~-]+\/)*$/,
+        'expected "/" or a prefix of [a-z0-9._~-] segments ending in "/", such as "/dashboard/"',
+      )
+      .refine((p) => !/\/\.\.?\//.test(p), {
+        message: 'expected a prefix without "." or ".." segments, such as "/dashboard/"',
+      })
+      .optional(),
     usesDatabase: z.boolean().optional(),
     cpu: z.number().positive().optional(),
     memoryGi: z.number().positive().optional(),
@@ -266,7 +285,13 @@ export const proxySchema = z
     /** Port the public endpoint listens on (Docker target: on the host). */
     publicPort: z.number().int().min(1).max(65535).default(8080),
     /** Public host name, used in the endpoint URL. */
-    hostname: z.string().default("localhost"),
+    hostname: z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+        'expected a host name of RFC 1123 labels (lowercase letters, digits, "-"), such as "aitb.example.com"',
+      )
+      .default("localhost"),
     image: imageReference.default("nginx:1.27.2"),
     /**
      * How long an idle client connection stays open. A switch reloads nothing, so keep-alive

@@ -1,4 +1,5 @@
 import { DRAIN_FLAG } from "../switchRecord";
+import { shellQuote } from "../../../domain/quote";
 
 /**
  * Shell scripts the Docker target runs through @pulumi/command. The PostgreSQL and nginx steps
@@ -6,9 +7,8 @@ import { DRAIN_FLAG } from "../switchRecord";
  * servers; `inContainer` wraps a step for `docker exec`.
  */
 
-function quote(value: string): string {
-  return `'${value.replace(/'/g, `'"'"'`)}'`;
-}
+/** Every value spliced into a script is one POSIX shell word (domain/quote.ts). */
+const quote = shellQuote;
 
 export function inContainer(container: string, script: string): string {
   return `docker exec ${container} sh -c ${quote(script)}`;
