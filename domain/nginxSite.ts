@@ -2,7 +2,7 @@ import { COLORS, type Color } from "./colors";
 import type { DeploymentSpec } from "./deployment";
 import { routedServices, type RoutedService } from "./routing";
 import type { ServiceName } from "./services";
-import { switchFlagPath } from "./switchRecord";
+import { SWITCH_RECORD_LAYOUT, switchFlagPath } from "./switchRecord";
 
 /*
  * The proxy's nginx site as a value. Every target builds one `NginxSite` from the deployment,
@@ -358,14 +358,15 @@ function renderServer(server: NginxServer): string[] {
       `switch record folder ${JSON.stringify(source.dir)} is not a plain path`,
     );
     lines.push(
-      // The switch record, tested on every request (a stat; no cache): no record, no routing.
-      `    set $${COLOR_VARIABLE} "";`,
-      ...COLORS.flatMap((color) => [
-        `    if (-f ${switchFlagPath(source.dir, color)}) {`,
-        `        set $${COLOR_VARIABLE} ${color};`,
-        "    }",
-      ]),
-      `    if ($${COLOR_VARIABLE} = "") {`,
+      // The switch record, tested on every request (a stat; no cache). One test decides the
+      // color, so a request racing a switch sees the old record or the new one, never neither
+      // (testing both colors' flags would be two stats, with a rename between them). No record
+      // at all (the folder is empty or missing): no routing.
+      `    set $${COLOR_VARIABLE} blue;`,
+      `    if (-f ${switchFlagPath(source.dir, "green")}) {`,
+      `        set $${COLOR_VARIABLE} green;`,
+      "    }",
+      `    if (!-f ${source.dir.replace(/\/+$/, "")}/${SWITCH_RECORD_LAYOUT.current}/${SWITCH_RECORD_LAYOUT.record}) {`,
       "        return 503;",
       "    }",
     );

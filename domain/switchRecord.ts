@@ -16,7 +16,8 @@ export interface SwitchRecord {
  * folder holding `current`, a symbolic link to a generation folder that holds `record.json` and
  * an empty file named after the active color. A switch writes a new generation, then renames a new
  * link over `current` (rename(2) is atomic), so a reader sees the old record or the new one, never
- * a mix. nginx tests `<dir>/current/<color>`; a bot reads `<dir>/current/record.json`.
+ * a mix. nginx tests `<dir>/current/green` (one stat per request: green, else blue) and that
+ * `<dir>/current/record.json` exists; a bot reads `<dir>/current/record.json`.
  */
 export const SWITCH_RECORD_LAYOUT = {
   current: "current",

@@ -91,7 +91,7 @@ function step(name: string, from: Plan = plan): StepInputs {
 /** A bot's trading mode once its loop has caught up with the switch record and the lease. */
 async function modeOf(url: string, wanted: string): Promise<unknown> {
   let mode: unknown;
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < 300; i++) {
     mode = (await get(url)).body.tradingMode;
     if (mode === wanted) break;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -415,7 +415,10 @@ describe("the reference bot's run-time trading mode", () => {
     await until("blue not live", async () => (await health(blue.port)).tradingMode !== "live");
     const report = await health(blue.port);
     expect(report.tradingMode).toBe("paper");
-    expect(report.trading?.problem).toMatch(/renewal was refused|order was refused/);
+    // Refused at its next renewal or order, or, on a machine too busy for either, past its deadline.
+    expect(report.trading?.problem).toMatch(
+      /renewal was refused|order was refused|not renewed in time/,
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(orders(lease).filter((order) => order.placedAt > takenAt + 1)).toEqual([]);
   });

@@ -114,8 +114,8 @@ export interface LeaseAudit {
   /** Orders whose epoch was not held by their bot when they were written. */
   ordersOutsideLease: number;
   epochs: number;
-  /** From a switch step's end to the new color's bot holding the lease. */
-  handoverMs: { p50?: number; max?: number; count: number };
+  /** From a switch step's end to the new color's bot holding the lease (every switch, in order). */
+  handoverMs: { p50?: number; max?: number; count: number; each: number[] };
   /** Between one holder's release and the next acquisition: no bot live. */
   gapMs: { p50?: number; max?: number };
 }
@@ -177,7 +177,11 @@ export async function auditLease(
     orders,
     ordersOutsideLease: outside,
     epochs: rows.length,
-    handoverMs: { ...summary(handovers), count: handovers.length },
+    handoverMs: {
+      ...summary(handovers),
+      count: handovers.length,
+      each: handovers.map((ms) => round(ms, 1) as number),
+    },
     gapMs: summary(gaps),
   };
 }
