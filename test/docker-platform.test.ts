@@ -264,7 +264,7 @@ describe("the proxy", () => {
     const lines = site.create.split("\n");
     const check = lines.findIndex((line) =>
       line.includes(
-        `docker run --rm --network 'aitb-dev-aitb' -v "$staged":/etc/nginx/conf.d:ro --entrypoint nginx 'nginx:1.27.2' -t -q`,
+        `docker run --rm --network aitb-dev-aitb -v "$staged":/etc/nginx/conf.d:ro --entrypoint nginx nginx:1.27.2 -t -q`,
       ),
     );
     const running = lines.findIndex((line) => line.startsWith('if [ -n "$(docker ps'));
