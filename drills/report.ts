@@ -31,7 +31,7 @@ function ratio(a: number | undefined, b: number | undefined): string {
 export function switchDrillText(report: SwitchDrillReport): string {
   const { options } = report;
   const lines = [
-    `Switch drill: ${report.nginx}, ${report.postgres}, the ${report.stack} stack's routes and bots; per client kind and mechanism ${options.switches} switches in ${options.durationS} s after a ${options.baselineS} s baseline, ${options.connections} connections at the highest rate each client reaches`,
+    `Switch drill: ${report.nginx}, ${report.postgres}, the ${report.stack} stack's routes and bots; per client kind and mechanism ${options.switches} switches in ${options.rounds} rounds (each ${round(options.baselineS / options.rounds, 2)} s quiet, the 'before', then ${round(options.durationS / options.rounds, 2)} s of switches), ${options.connections} connections at the highest rate each client reaches`,
     `  ${machineLine(report.machine)}; ${report.loadAverageAtEnd.join(" ")} at the end`,
   ];
   const byMechanism = new Map(report.mechanisms.map((m) => [m.mechanism, m]));

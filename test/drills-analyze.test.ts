@@ -59,7 +59,7 @@ describe("what counts as a failed request", () => {
       records: r,
       targets: TARGETS,
       switches: [],
-      window: { baselineStart: 0, end: 10 },
+      window: { quiet: [[0, 10]], switching: [] },
     });
     expect(phase.failed).toBe(4);
     expect(phase.failures).toEqual({ "HTTP 502": 1, ECONNRESET: 1, "no answer": 1, misrouted: 1 });
@@ -68,7 +68,10 @@ describe("what counts as a failed request", () => {
 });
 
 describe("switch timing", () => {
-  const window = { baselineStart: 0, end: 3_000 };
+  const window = {
+    quiet: [[0, 1_000] as const],
+    switching: [[1_000, 3_000] as const],
+  };
   const switches = [
     { to: "green" as const, startedAt: 1_000, endedAt: 1_004 },
     { to: "blue" as const, startedAt: 2_000, endedAt: 2_003 },

@@ -13,6 +13,7 @@ import { nginxBinary, postgresBinDir } from "../drills/tools";
 const SHORT: SwitchDrillOptions = {
   ...SWITCH_DEFAULTS,
   switches: 4,
+  rounds: 2,
   durationS: 2,
   baselineS: 1,
   warmupS: 0.5,

@@ -82,6 +82,7 @@ interface CommonFlags {
 
 interface SwitchFlags extends CommonFlags {
   switches: number;
+  rounds: number;
   duration: number;
   baseline: number;
   connections: number;
@@ -118,9 +119,15 @@ function switchCommand(): Command {
       )
       .option(
         "--baseline <s>",
-        "seconds of load before a phase's first switch",
+        "seconds of load without switches per phase, split before each burst (the 'before' latencies)",
         numberArg,
         SWITCH_DEFAULTS.baselineS,
+      )
+      .option(
+        "--rounds <n>",
+        "bursts of switches per phase, each after its quiet stretch",
+        numberArg,
+        SWITCH_DEFAULTS.rounds,
       )
       .option(
         "--connections <n>",
@@ -152,6 +159,7 @@ function switchCommand(): Command {
       const report = await runSwitchDrill({
         ...SWITCH_DEFAULTS,
         switches: flags.switches,
+        rounds: flags.rounds,
         durationS: flags.duration,
         baselineS: flags.baseline,
         connections: flags.connections,

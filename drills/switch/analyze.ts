@@ -15,10 +15,18 @@ export interface Latency {
   p99Ms?: number;
 }
 
+/** A stretch of a phase: [from, to) in ms. */
+export type Span = readonly [from: number, to: number];
+
 export interface PhaseWindow {
-  /** Latencies of requests sent from here to the first switch are "before switches". */
-  baselineStart: number;
-  end: number;
+  /**
+   * Stretches without switches, each just before a burst of switches: latencies of requests sent
+   * in them are "before switches". Interleaving them with the bursts keeps a shared machine's
+   * drifting load out of the comparison.
+   */
+  quiet: Span[];
+  /** Stretches with switches: "during". */
+  switching: Span[];
 }
 
 export interface PhaseFigures {
@@ -52,10 +60,14 @@ export function failureOf(records: KindRecords, i: number, targets: Target[]): s
   return undefined;
 }
 
-function latency(records: KindRecords, ok: boolean[], from: number, to: number): Latency {
+function within(at: number, spans: readonly Span[]): boolean {
+  return spans.some(([from, to]) => at >= from && at < to);
+}
+
+function latency(records: KindRecords, ok: boolean[], spans: readonly Span[]): Latency {
   const values: number[] = [];
   for (let i = 0; i < records.sentAt.length; i++) {
-    if (ok[i] && records.sentAt[i] >= from && records.sentAt[i] < to) {
+    if (ok[i] && within(records.sentAt[i], spans)) {
       values.push(records.doneAt[i] - records.sentAt[i]);
     }
   }
@@ -93,14 +105,14 @@ export function analyzePhase(input: {
   window: PhaseWindow;
 }): PhaseFigures {
   const { records, targets, switches, window } = input;
-  const firstSwitch = switches[0]?.startedAt ?? window.end;
   const failures: Record<string, number> = {};
   const ok = records.sentAt.map((_, i) => {
     const failure = failureOf(records, i, targets);
     if (failure) failures[failure] = (failures[failure] ?? 0) + 1;
     return failure === undefined;
   });
-  const during = records.sentAt.filter((at) => at >= firstSwitch && at < window.end).length;
+  const during = records.sentAt.filter((at) => within(at, window.switching)).length;
+  const switchingMs = window.switching.reduce((sum, [from, to]) => sum + (to - from), 0);
   const steps = switches.map((s) => s.endedAt - s.startedAt);
   const lags = lagsMs(records, ok, switches);
   return {
@@ -110,9 +122,9 @@ export function analyzePhase(input: {
     failed: ok.filter((v) => !v).length,
     failures,
     retries: records.retries,
-    rps: Math.round(during / Math.max(0.001, (window.end - firstSwitch) / 1000)),
-    before: latency(records, ok, window.baselineStart, firstSwitch),
-    during: latency(records, ok, firstSwitch, window.end),
+    rps: Math.round(during / Math.max(0.001, switchingMs / 1000)),
+    before: latency(records, ok, window.quiet),
+    during: latency(records, ok, window.switching),
     switches: switches.length,
     worstLagMs: lags.length ? Math.max(...lags) : 0,
     stepMs: {

@@ -22,7 +22,7 @@ import { runCommand } from "../processes";
 import { startPostgres } from "../restore/postgres";
 import { specWithActiveColor, stackConfig } from "../stack";
 import { nginxBinary, postgresBinDir } from "../tools";
-import { analyzePhase, failureOf, type PhaseFigures, type SwitchEvent } from "./analyze";
+import { analyzePhase, failureOf, type PhaseFigures, type Span, type SwitchEvent } from "./analyze";
 import { auditLease, liveIntervals, overlapMs, sampleBots, type BotFigures } from "./bots";
 import { CLIENT_KINDS, startLoad, type ClientKind, type Target } from "./load";
 import { drainFlagOf, startNginx, type NginxProxy } from "./nginx";
@@ -41,10 +41,12 @@ export type Mechanism = (typeof MECHANISMS)[number];
 export interface SwitchDrillOptions {
   /** Switches per load phase (one phase per client kind and mechanism). */
   switches: number;
-  /** Seconds of load over which a phase's switches are spread, evenly. */
+  /** Seconds of load over which a phase's switches are spread, evenly, in `rounds` bursts. */
   durationS: number;
-  /** Seconds of load before a phase's first switch (the "before" latencies). */
+  /** Seconds of load without switches, spread over the `rounds` quiet stretches (the "before"). */
   baselineS: number;
+  /** Bursts of switches per phase, each after a quiet stretch of baselineS / rounds seconds. */
+  rounds: number;
   /** Seconds of load before the baseline, left out of the figures. */
   warmupS: number;
   /** Connections per client kind: each sends its next request when the last is answered. */
@@ -73,7 +75,8 @@ export interface SwitchDrillOptions {
 export const SWITCH_DEFAULTS: Omit<SwitchDrillOptions, "log" | "started"> = {
   switches: 20,
   durationS: 10,
-  baselineS: 3,
+  baselineS: 5,
+  rounds: 5,
   warmupS: 1,
   connections: 32,
   host: "127.0.0.1",
@@ -151,6 +154,7 @@ export interface SwitchDrillReport {
 
 function validate(options: SwitchDrillOptions): void {
   requireInteger("--switches", options.switches, 1, 1_000);
+  requireInteger("--rounds", options.rounds, 1, options.switches);
   requireNumber("--duration", options.durationS, 1, 3_600);
   requireNumber("--baseline", options.baselineS, 0.5, 600);
   requireNumber("--warmup", options.warmupS, 0, 600);
@@ -457,19 +461,41 @@ async function waitLive(host: string, port: number, timeoutMs: number): Promise<
   }
 }
 
+/** `count` switches evenly over `ms` from `from`. */
 async function switchesOver(
   stage: Stage,
   from: number,
-  options: SwitchDrillOptions,
+  count: number,
+  ms: number,
 ): Promise<SwitchEvent[]> {
   const events: SwitchEvent[] = [];
-  const interval = (options.durationS * 1000) / options.switches;
-  for (let i = 0; i < options.switches; i++) {
+  const interval = ms / count;
+  for (let i = 0; i < count; i++) {
     await sleepUntil(from + i * interval);
     stage.color = otherColor(stage.color);
     events.push(await stage.switchTo(stage.color));
   }
   return events;
+}
+
+/** The rounds of a phase from `start`: a quiet stretch, then a burst of switches, each round. */
+function roundsOf(
+  start: number,
+  options: SwitchDrillOptions,
+): { quiet: Span; burst: Span; count: number }[] {
+  const quietMs = (options.baselineS * 1000) / options.rounds;
+  const burstMs = (options.durationS * 1000) / options.rounds;
+  return Array.from({ length: options.rounds }, (_, r) => {
+    const from = start + r * (quietMs + burstMs);
+    const count =
+      Math.floor(((r + 1) * options.switches) / options.rounds) -
+      Math.floor((r * options.switches) / options.rounds);
+    return {
+      quiet: [from, from + quietMs] as const,
+      burst: [from + quietMs, from + quietMs + burstMs] as const,
+      count,
+    };
+  });
 }
 
 async function recordedPhase(
@@ -478,26 +504,27 @@ async function recordedPhase(
   options: SwitchDrillOptions,
 ): Promise<PhaseFigures> {
   const warmupMs = options.warmupS * 1000;
-  const baselineMs = options.baselineS * 1000;
-  const durationMs = options.durationS * 1000;
   const load = await startLoad(stage.cleanup, {
     host: stage.host,
     port: stage.port,
     targets: stage.targets,
     kind,
     connections: options.connections,
-    durationMs: warmupMs + baselineMs + durationMs,
+    durationMs: warmupMs + (options.baselineS + options.durationS) * 1000,
     timeoutMs: 5_000,
   });
-  const baselineStart = load.startedAt + warmupMs;
-  const firstSwitch = baselineStart + baselineMs;
-  const switches = await switchesOver(stage, firstSwitch, options);
+  const rounds = roundsOf(load.startedAt + warmupMs, options);
+  const switches: SwitchEvent[] = [];
+  for (const round of rounds) {
+    const [from, to] = round.burst;
+    switches.push(...(await switchesOver(stage, from, round.count, to - from)));
+  }
   const records = await load.results();
   return analyzePhase({
     records,
     targets: stage.targets,
     switches,
-    window: { baselineStart, end: firstSwitch + durationMs },
+    window: { quiet: rounds.map((r) => r.quiet), switching: rounds.map((r) => r.burst) },
   });
 }
 
@@ -516,7 +543,7 @@ async function wrkRun(stage: Stage, wrk: string, options: SwitchDrillOptions): P
   const duringRun = run(options.durationS);
   // wrk prints nothing until it ends: the switches start once its connections are up.
   await sleep(100);
-  const switches = await switchesOver(stage, nowMs(), options);
+  const switches = await switchesOver(stage, nowMs(), options.switches, options.durationS * 1000);
   const during = await duringRun;
   const errors = during.errors;
   return {
