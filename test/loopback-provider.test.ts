@@ -5,6 +5,7 @@
  * and delete are called in-process, as the engine's dynamic-provider host would call them.
  */
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { planStack, type Plan } from "../cli/plan/plan";
@@ -285,6 +286,59 @@ describe("the loopback providers on real nginx and PostgreSQL", () => {
     expect(answer.headers.get("x-aitb-color")).toBe("green");
     expect(((await answer.json()) as { color: string }).color).toBe("green");
     await stepProvider.create(step("aitb-health-checks", flipped));
+  });
+
+  test("a change of the site itself reloads nginx drained: keep-alive clients lose nothing", async () => {
+    const changed = await planFor({
+      activeColor: "green",
+      proxy: {
+        ...(readStackSource(ROOT, "loopback").values.proxy as object),
+        clientKeepaliveSeconds: 1,
+      },
+    });
+    const news = providerInputs<ProxyInputs>(changed, "proxy");
+    expect(news.drain.seconds).toBe(2);
+    const url = `http://127.0.0.1:${String(settings.proxyPort)}/`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    let running = true;
+    const outcomes = { ok: 0, failed: 0, closed: 0 };
+    const client = (async () => {
+      while (running) {
+        await new Promise<void>((resolve) => {
+          http
+            .get(url, { agent }, (res) => {
+              if (res.headers.connection === "close") outcomes.closed++;
+              res.resume();
+              res.on("end", () => {
+                if (res.statusCode === 200) outcomes.ok++;
+                else outcomes.failed++;
+                resolve();
+              });
+            })
+            .on("error", () => {
+              outcomes.failed++;
+              resolve();
+            });
+        });
+      }
+    })();
+    const master = proxy.outs.pid;
+    const started = Date.now();
+    proxy = {
+      id: proxy.id,
+      outs: (await update(proxyProvider, proxy.id, proxy.outs, news)).outs as ProxyOutputs,
+    };
+    running = false;
+    await client;
+    agent.destroy();
+    // The drain (2 s), the reload, the old workers' 2 s: then the new site is served.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
+    expect(proxy.outs.pid).toBe(master);
+    expect(outcomes.failed).toBe(0);
+    expect(outcomes.ok).toBeGreaterThan(100);
+    expect(outcomes.closed).toBeGreaterThan(0);
+    expect(fs.existsSync(news.drain.file)).toBe(false);
+    expect(fs.readFileSync(proxy.outs.siteFile, "utf8")).toContain("keepalive_timeout 1s 1;");
   });
 
   test("a site nginx rejects is never put in place; the served one stays", async () => {
