@@ -211,6 +211,19 @@ export function preSwitchDumpStep(options: {
 }
 
 /**
+ * The start of every pre-switch snapshot: `$release` from AITB_LIVE_RELEASE (nothing to do on a
+ * new stack; a value that is not a release pin is refused) and `$stamp`, the UTC time of the dump.
+ */
+export const LIVE_RELEASE_PRELUDE: readonly string[] = [
+  'release="${AITB_LIVE_RELEASE:-}"',
+  'if [ -z "$release" ]; then echo "no release is live yet; nothing to snapshot"; exit 0; fi',
+  'case "$release" in',
+  '  *[!0-9A-Za-z._-]*) echo "AITB_LIVE_RELEASE=$release is not a release pin" >&2; exit 1;;',
+  "esac",
+  "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+];
+
+/**
  * The pre-switch snapshot. The release live before this update comes from the program (the
  * stack's last deployed state) in AITB_LIVE_RELEASE; empty on a new stack: nothing to snapshot.
  */
@@ -222,12 +235,7 @@ export function preSwitchSnapshotScript(options: {
   const dump = preSwitchDumpStep({ user: options.user, database: options.database });
   return [
     "set -eu",
-    'release="${AITB_LIVE_RELEASE:-}"',
-    'if [ -z "$release" ]; then echo "no release is live yet; nothing to snapshot"; exit 0; fi',
-    'case "$release" in',
-    '  *[!0-9A-Za-z._-]*) echo "AITB_LIVE_RELEASE=$release is not a release pin" >&2; exit 1;;',
-    "esac",
-    "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+    ...LIVE_RELEASE_PRELUDE,
     `docker exec -e release="$release" -e stamp="$stamp" ${options.container} sh -c ${quote(dump)}`,
     'echo "snapshot of $release taken before the switch: pre-switch-$stamp.dump"',
   ].join("\n");

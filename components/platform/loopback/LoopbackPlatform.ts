@@ -28,7 +28,12 @@ import type {
 } from "../types";
 import { projectRoot } from "../projectRoot";
 import { DRAIN_FLAG, SWITCH_RECORD_FOLDER, SWITCH_RECORD_SCRIPT } from "../switchRecord";
-import { forensicDumpStep, pgRestoreStep, preSwitchDumpStep } from "../docker/scripts";
+import {
+  forensicDumpStep,
+  LIVE_RELEASE_PRELUDE,
+  pgRestoreStep,
+  preSwitchDumpStep,
+} from "../docker/scripts";
 import { loopbackConfigIssues, servicePort } from "./configChecks";
 import {
   LoopbackProviders,
@@ -325,12 +330,7 @@ export class LoopbackPlatform implements Platform {
     const liveRelease = pulumi.output(request.liveRelease).apply((release) => release ?? "");
     const script = [
       "set -eu",
-      'release="${AITB_LIVE_RELEASE:-}"',
-      'if [ -z "$release" ]; then echo "no release is live yet; nothing to snapshot"; exit 0; fi',
-      'case "$release" in',
-      '  *[!0-9A-Za-z._-]*) echo "AITB_LIVE_RELEASE=$release is not a release pin" >&2; exit 1;;',
-      "esac",
-      "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+      ...LIVE_RELEASE_PRELUDE,
       preSwitchDumpStep({ user: db.user, database: db.name, backupDir: this.backupRoot }),
       'echo "snapshot of $release taken before the switch: pre-switch-$stamp.dump"',
     ].join("\n");
