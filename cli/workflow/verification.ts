@@ -121,6 +121,7 @@ export function runHealthChecks(
           ok: false,
           detail: `no result from the check runner${stderr ? `: ${stderr.trim().split("\n")[0]}` : ""}`,
           ms: 0,
+          severity: check.severity ?? "critical",
         });
       }
       const order = new Map(checks.map((check, index) => [check.name, index]));
@@ -133,6 +134,12 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
+/** ✓ passed, ✗ failed (critical), ⚠ failed (a warning: the standby color). */
+function mark(result: HealthResult): string {
+  if (result.ok) return "✓";
+  return result.severity === "critical" ? "✗" : "⚠";
+}
+
 /** One row per check: a mark, the check, its URL, the runner's verdict and how long it took. */
 export function resultTable(results: HealthResult[]): string[] {
   const nameWidth = Math.max(5, ...results.map((r) => r.name.length));
@@ -141,7 +148,7 @@ export function resultTable(results: HealthResult[]): string[] {
     `   ${pad("check", nameWidth)}  ${pad("url", urlWidth)}  ${pad("ms", 6)}  result`,
     ...results.map(
       (r) =>
-        `${r.ok ? "✓" : "✗"}  ${pad(r.name, nameWidth)}  ${pad(r.url, urlWidth)}  ${pad(String(r.ms), 6)}  ${r.detail}`,
+        `${mark(r)}  ${pad(r.name, nameWidth)}  ${pad(r.url, urlWidth)}  ${pad(String(r.ms), 6)}  ${r.detail}`,
     ),
   ];
 }

@@ -13,7 +13,15 @@ export interface HealthCheck {
   };
   /** For the bot: the oldest acceptable `lastHeartbeat`, in seconds. */
   heartbeatMaxAgeSeconds?: number;
+  /**
+   * "critical" (the default): a failure fails the gate and `aitb verify`. "warning": reported, but
+   * the update stands; the standby color's checks, so a revert away from a broken color is not
+   * blocked by the color it leaves. A standby bot that says it trades live is critical anyway.
+   */
+  severity?: CheckSeverity;
 }
+
+export type CheckSeverity = "critical" | "warning";
 
 export interface HealthResult {
   name: string;
@@ -21,6 +29,13 @@ export interface HealthResult {
   ok: boolean;
   detail: string;
   ms: number;
+  /** The severity of a failure: a warning check's failure is critical when a standby bot trades live. */
+  severity: CheckSeverity;
+}
+
+/** A result that fails the gate and `aitb verify`. */
+export function isCriticalFailure(result: HealthResult): boolean {
+  return !result.ok && result.severity === "critical";
 }
 
 /**
@@ -28,7 +43,8 @@ export interface HealthResult {
  * `pulumi up` and `aitb verify` runs it from the command line, so both judge health the same way.
  * Input (environment): AITB_HEALTH_CHECKS (JSON HealthCheck[]), AITB_HEALTH_TIMEOUT_SECONDS
  * (keep retrying failed rounds until then; 0 = one round), AITB_HEALTH_CHECK_TIMEOUT_MS.
- * Output: one JSON HealthResult per line as each check of the last round completes; exit 1 if any failed.
+ * Output: one JSON HealthResult per line as each check of the last round completes; exit 1 if any
+ * critical check failed (warnings are printed and do not fail the gate).
  */
 export const HEALTH_CHECK_SCRIPT = String.raw`
 const checks = JSON.parse(process.env.AITB_HEALTH_CHECKS || "[]");
@@ -37,7 +53,7 @@ const perCheckMs = Number(process.env.AITB_HEALTH_CHECK_TIMEOUT_MS || "5000");
 const now = () => Date.now();
 async function judge(check) {
   const started = now();
-  const result = (ok, detail) => ({ name: check.name, url: check.url, ok, detail, ms: now() - started });
+  const result = (ok, detail, critical) => ({ name: check.name, url: check.url, ok, detail, ms: now() - started, severity: critical || check.severity !== "warning" ? "critical" : "warning" });
   let response;
   try {
     response = await fetch(check.url, { signal: AbortSignal.timeout(perCheckMs), headers: { accept: "application/json" } });
@@ -51,7 +67,7 @@ async function judge(check) {
   try { body = JSON.parse(text); } catch { return result(false, "health answer is not JSON"); }
   if (body.status !== "ok") return result(false, "status " + JSON.stringify(body.status));
   for (const [field, wanted] of Object.entries(check.expect || {})) {
-    if (body[field] !== wanted) return result(false, field + " is " + JSON.stringify(body[field]) + ", expected " + JSON.stringify(wanted));
+    if (body[field] !== wanted) return result(false, field + " is " + JSON.stringify(body[field]) + ", expected " + JSON.stringify(wanted), field === "tradingMode" && body[field] === "live");
   }
   if (check.heartbeatMaxAgeSeconds !== undefined) {
     const beat = Date.parse(body.lastHeartbeat);
@@ -64,7 +80,7 @@ async function judge(check) {
 }
 async function round(print) {
   const results = await Promise.all(checks.map((check) => judge(check).then((r) => { if (print) console.log(JSON.stringify(r)); return r; })));
-  return results.every((r) => r.ok);
+  return results.every((r) => r.ok || r.severity !== "critical");
 }
 (async () => {
   while (now() < deadline) {

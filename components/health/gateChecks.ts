@@ -7,7 +7,8 @@ import type { ServiceHandle } from "../platform/types";
 /**
  * What the health gate checks after a switch, on either target: every service of both colors at
  * the health URL its adapter gives (its release, color and, for a bot, trading mode and heartbeat
- * age), and the active color's public routes as users reach them.
+ * age), and the active color's public routes as users reach them. The standby color's checks are
+ * warnings: after a revert it is the color that failed, and it must not block the way back.
  */
 export function gateChecks(
   spec: DeploymentSpec,
@@ -29,6 +30,7 @@ export function gateChecks(
           ...(service.tradingMode ? { tradingMode: service.tradingMode } : {}),
         },
         ...(service.service === "bot" ? { heartbeatMaxAgeSeconds } : {}),
+        severity: color === spec.activeColor ? "critical" : "warning",
       }));
     }),
   );

@@ -173,7 +173,7 @@ describe("aitb notice", () => {
     expect(field(out, "Services")).toMatch(
       /^RUNNING: .* on blue @ 2026\.11\.4; all 13 checks passed$/,
     );
-    expect(err).toContain("PASSED: all 13 checks");
+    expect(err).toContain("PASSED: 13 of 13 checks\n");
   });
 
   test("--verify reports DEGRADED and names the failing check", async () => {
