@@ -254,5 +254,54 @@ async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     }),
   );
   const resolvedOutputs = (await resolve(pulumi.output(outputs))) as Record<string, unknown>;
-  return { resources, outputs: resolvedOutputs, ms: performance.now() - started };
+  return {
+    resources: asTheEngineNamesThem(resources, source),
+    outputs: resolvedOutputs,
+    ms: performance.now() - started,
+  };
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * The URNs and parents the engine gives, not the mocks': the engine qualifies a type with its
+ * parent's whole qualified type and leaves the root stack out (pulumi/pulumi v3.248.0
+ * pkg/resource/deploy/step_generator.go: `parentIsRootStack` ... `resource.CreateURN(n, t, parent,
+ * ...)`), and a top-level resource's parent is the root stack. The SDK's MockMonitor
+ * (@pulumi/pulumi runtime/mocks.js `newUrn`) prefixes only the parent's last type, so `pulumi:pulumi:Stack$aitb:deploy:BlueGreenDeployment::aitb` there is
+ * `aitb:deploy:BlueGreenDeployment::aitb` to the engine, and a service three levels down differs
+ * too. Found by the plan-fidelity test (test/engine) against `pulumi preview --json`.
+ */
+function asTheEngineNamesThem(
+  resources: PlannedResource[],
+  source: StackSource,
+): PlannedResource[] {
+  const prefix = `urn:pulumi:${source.stack}::${source.project}::`;
+  const stackUrn = `${prefix}${ROOT_STACK_TYPE}::${source.project}-${source.stack}`;
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  const qualified = new Map<string, string>();
+  const qualifiedType = (resource: PlannedResource, depth = 0): string => {
+    const known = qualified.get(resource.urn);
+    if (known) return known;
+    const parent = resource.parent ? byUrn.get(resource.parent) : undefined;
+    const type =
+      parent && parent.type !== ROOT_STACK_TYPE && depth < 64
+        ? `${qualifiedType(parent, depth + 1)}$${resource.type}`
+        : resource.type;
+    qualified.set(resource.urn, type);
+    return type;
+  };
+  const renamed = new Map(
+    resources.map((resource) => [
+      resource.urn,
+      `${prefix}${qualifiedType(resource)}::${resource.name}`,
+    ]),
+  );
+  const rename = (urn: string): string => renamed.get(urn) ?? urn;
+  return resources.map((resource) => ({
+    ...resource,
+    urn: rename(resource.urn),
+    parent: resource.parent ? rename(resource.parent) : stackUrn,
+    dependsOn: resource.dependsOn.map(rename).sort(),
+  }));
 }

@@ -179,6 +179,8 @@ function stackText(
   doc.setIn(["config", "aitb:backups", "root"], path.join(stateDir, "backups"));
   // A change record is fresh for 24 h (fresh-change-record); the committed one dates from its commit.
   doc.setIn(["config", "aitb:change", "at"], new Date().toISOString().replace(/\.\d+Z$/, "Z"));
+  // A gate that fails (the auto-revert test) gives up after 30 s rather than the committed 120 s.
+  doc.setIn(["config", "aitb:healthGate", "timeoutSeconds"], 30);
   return doc.toString();
 }
 

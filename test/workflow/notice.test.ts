@@ -176,14 +176,26 @@ describe("aitb notice", () => {
     expect(err).toContain("PASSED: 13 of 13 checks\n");
   });
 
-  test("--verify reports DEGRADED and names the failing check", async () => {
-    const proxy = await startDevStack(dir, running, { "dashboard-green": { status: "down" } });
+  test("--verify reports DEGRADED and names the failing check of the active color", async () => {
+    const proxy = await startDevStack(dir, running, { "dashboard-blue": { status: "down" } });
     const { out } = await notice({
       stack: "dev",
       verify: true,
       endpoint: `http://127.0.0.1:${proxy}`,
     });
     expect(field(out, "Services")).toContain("DEGRADED: ");
-    expect(field(out, "Services")).toContain('dashboard-green (status "down")');
+    expect(field(out, "Services")).toContain('dashboard-blue (status "down")');
+  });
+
+  test("--verify reports an unhealthy standby as running with the standby named", async () => {
+    const proxy = await startDevStack(dir, running, { "dashboard-green": { status: "down" } });
+    const { out } = await notice({
+      stack: "dev",
+      verify: true,
+      endpoint: `http://127.0.0.1:${proxy}`,
+    });
+    expect(field(out, "Services")).toBe(
+      'RUNNING: inference, bot, webapp, dashboard, notifier on blue @ 2026.11.4; standby not healthy: dashboard-green (status "down")',
+    );
   });
 });
