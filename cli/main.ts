@@ -8,6 +8,7 @@ import { verifyCommand } from "./commands/verify";
 import { upCommand } from "./commands/up";
 import { drillCommand } from "./commands/drill";
 import { EXIT } from "./commands/common";
+import { outputMask } from "../contract/secrets";
 
 /** Usage errors (an unknown option, a bad value) exit 2 like any other bad input, never 1 ("denied"). */
 function usageErrorsExit2(command: Command): Command {
@@ -50,7 +51,9 @@ if (require.main === module) {
       const code = exitCodeOfError(error);
       if (code === EXIT.internal) {
         process.stderr.write(
-          `aitb: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+          outputMask.mask(
+            `aitb: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+          ),
         );
       }
       process.exitCode = code;

@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue } from "./errors";
 import { COLORS } from "../domain/colors";
 import { restoreProblems } from "../domain/restore";
 import { environmentOfStack, packRules, RULES_FILE, STACK_ENVIRONMENT } from "../policies/rules";
+import { plainCredentialIssues } from "./credentials";
 
 export const NAMESPACE = "aitb";
 
@@ -84,6 +85,7 @@ function crossKeyIssues(config: ParsedStackConfig, now: Date): ConfigIssue[] {
   for (const problem of restoreProblems(config.database, config.releaseHistory, releases, now)) {
     issues.push(problem);
   }
+  issues.push(...plainCredentialIssues(config));
   return issues;
 }
 

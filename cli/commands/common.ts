@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { ConfigError } from "../../config/errors";
 import { StackFileError } from "../plan/stackFiles";
+import { outputMask } from "../../contract/secrets";
 
 /**
  * Exit codes shared by every command: 1 = a mandatory policy denies, 2 = the config or the input
@@ -52,7 +53,7 @@ export async function exitCodeOf(run: () => Promise<number>): Promise<number> {
     return await run();
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StackFileError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(outputMask.mask(`${error.message}\n`));
       return EXIT.configError;
     }
     throw error;

@@ -4,6 +4,7 @@ import { planStack } from "../plan/plan";
 import { planJson, renderPlanText, renderVerdictText, verdictJson } from "../plan/render";
 import { judgePlan } from "../plan/policies";
 import { projectRoot } from "../../components/platform/projectRoot";
+import { processIo } from "../workflow/io";
 import { EXIT, exitCodeOf, parseInstant, stackOption } from "./common";
 
 interface PlanFlags {
@@ -45,7 +46,7 @@ export function planCommand(): Command {
         const base = baseRef ? readBaseSource(root, flags.stack, baseRef) : undefined;
         const plan = await planStack({ source, base, now });
         const verdict = await judgePlan(plan, { now });
-        process.stdout.write(
+        processIo().out(
           flags.format === "json"
             ? `${JSON.stringify({ ...planJson(plan), policies: verdictJson(verdict) }, null, 2)}\n`
             : `${renderPlanText(plan, { inputs: flags.inputs })}\n\n${renderVerdictText(verdict)}\n`,

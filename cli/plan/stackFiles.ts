@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { parse } from "yaml";
 import { SECRET_KEYS } from "../../config/schema";
 import { NAMESPACE } from "../../config/validate";
+import { credentialValues, outputMask, secureValues } from "../../contract/secrets";
 
 /** The config of one stack as Pulumi would assemble it: project-level values, then the stack file. */
 export interface StackSource {
@@ -88,6 +89,13 @@ export function assembleStackSource(
     const [namespace, name] = key.split(":", 2);
     if (namespace === NAMESPACE) values[name] = value;
   }
+  // Whatever this file holds that is, or looks like, a secret is masked in every output.
+  outputMask
+    .addSource(stackText)
+    .addSource(projectText)
+    .addValues(credentialValues(stackConfig))
+    .addValues(credentialValues(projectConfig))
+    .addValues(secureValues(stackConfig));
   return { stack, project, origin, flat, values, stackText };
 }
 

@@ -1,4 +1,5 @@
 import { projectRoot } from "../../components/platform/projectRoot";
+import { outputMask } from "../../contract/secrets";
 
 /** Where a command reads the project from and writes to; tests pass their own. */
 export interface CommandIo {
@@ -12,11 +13,19 @@ export interface CommandIo {
   clock?: () => Date;
 }
 
+/**
+ * Every command writes through this: the secrets of the stack files it read are masked by value
+ * (contract/secrets.ts), in text, JSON and markdown alike.
+ */
+export function masked(write: (text: string) => void): (text: string) => void {
+  return (text) => write(outputMask.mask(text));
+}
+
 export function processIo(): CommandIo {
   return {
     root: projectRoot(process.cwd()),
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: masked((text) => process.stdout.write(text)),
+    err: masked((text) => process.stderr.write(text)),
     interactive: process.stderr.isTTY === true,
     clock: () => new Date(),
   };

@@ -170,13 +170,10 @@ describe("judgePlan on the dev stack (Docker)", () => {
     ]);
   });
 
-  test("an API key in plain config is denied on both bots; the secret one is not", async () => {
+  test("an API key in plain config is refused before anything is planned, with the secret fix", async () => {
     const changes = { services: { bot: { env: { EXCHANGE_API_KEY: "typed-into-yaml" } } } };
-    const verdict = await judgePlan(await planOf("dev", changes, { now: NOW }), { now: NOW });
-    expect(verdict.violations.map((v) => `${v.policy} ${v.urn?.split("::").pop()}`)).toEqual([
-      "secrets-stay-secret bot-green",
-      "secrets-stay-secret bot-blue",
-    ]);
-    expect(verdict.mandatory).toBe(2);
+    await expect(planOf("dev", changes, { now: NOW })).rejects.toThrow(
+      /aitb:services\.bot\.env\.EXCHANGE_API_KEY: is a credential in plain text .*pulumi config set --secret/,
+    );
   });
 });
