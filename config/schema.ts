@@ -3,6 +3,21 @@ import { COLORS } from "../domain/colors";
 import { SERVICE_NAMES, TRADING_MODES, type ServiceName } from "../domain/services";
 import { parseImageRef, isDigest } from "../domain/images";
 import { CHANGE_CLASSES, TRIGGER_CONDITIONS, triggerById } from "../domain/change";
+import {
+  azureLocation,
+  azureResourceGroup,
+  azureSku,
+  containerPath,
+  dockerName,
+  envName,
+  envValue,
+  guid,
+  localPath,
+  postgresRole,
+  postgresVersion,
+  recordText,
+  registryServer,
+} from "./grammar";
 
 /**
  * The stack config as zod schemas, keyed by the config key without the `aitb:` namespace.
@@ -35,7 +50,7 @@ const digest = z
   .string()
   .refine(isDigest, { message: 'expected a digest "sha256:" and 64 hex digits' });
 
-const envMap = z.record(z.string(), z.string());
+const envMap = z.record(envName, envValue);
 
 /** One service at one release: its image (or the reference service built locally) and its configuration. */
 export const releaseServiceSchema = z
@@ -46,7 +61,7 @@ export const releaseServiceSchema = z
     build: z.literal("reference").optional(),
     env: envMap.default({}),
     /** Config files mounted into the container: absolute path -> content. */
-    files: z.record(z.string().startsWith("/"), z.string()).default({}),
+    files: z.record(containerPath, envValue).default({}),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -72,7 +87,7 @@ const servicesOfRelease = z
 
 export const releaseSchema = z
   .object({
-    notes: z.string().optional(),
+    notes: recordText("expected release notes", 500).optional(),
     services: servicesOfRelease,
   })
   .strict();
@@ -138,28 +153,6 @@ const isoInstant = z.iso.datetime({
   message: 'expected an ISO-8601 time with offset, such as "2026-11-25T14:30:00Z"',
 });
 
-/** Longest free text of a change record (reason, incident, requestedBy). */
-export const CHANGE_TEXT_MAX = 200;
-
-/**
- * Characters a record's free text may not hold: control characters (a line break would forge a
- * second line in a log or a notice) and the bidirectional overrides and isolates U+202A-U+202E,
- * U+2066-U+2069, which make a reviewer read other text than the one stored.
- */
-const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
-
-function recordText(what: string) {
-  return z
-    .string()
-    .trim()
-    .min(1, what)
-    .max(CHANGE_TEXT_MAX, `expected at most ${CHANGE_TEXT_MAX} characters`)
-    .refine((text) => !UNSAFE_TEXT.test(text), {
-      message:
-        "expected one line of plain text: no line breaks, control characters or bidirectional overrides (U+202A-U+202E, U+2066-U+2069)",
-    });
-}
-
 export const changeSchema = z
   .object({
     class: z.enum(CHANGE_CLASSES),
@@ -171,7 +164,10 @@ export const changeSchema = z
     /** When the change record was written; the policies want it recent (fresh-change-record). */
     at: isoInstant,
     /** The decision matrix's trigger (domain/change.ts); it must belong to the class. */
-    trigger: z.string().optional(),
+    trigger: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/, 'expected a trigger id such as "bot-execution-errors"')
+      .optional(),
   })
   .strict()
   .superRefine((record, ctx) => {
@@ -216,8 +212,8 @@ export const restoreSchema = z
     fromRelease: releasePin.optional(),
     /** The color whose services are repointed to the restored database. */
     color: colorSchema,
-    reason: z.string().trim().min(1, "expected a reason for the restore"),
-    incident: z.string().trim().min(1, "expected the incident id the restore belongs to"),
+    reason: recordText("expected a reason for the restore"),
+    incident: recordText("expected the incident id the restore belongs to"),
     /** Name of the new server or database; derived from the restore point when absent. */
     target: z
       .string()
@@ -245,12 +241,12 @@ export const databaseSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/)
       .default("aitb"),
-    user: z.string().default("aitb"),
-    engineVersion: z.string().default("15"),
+    user: postgresRole.default("aitb"),
+    engineVersion: postgresVersion.default("15"),
     /** The PostgreSQL image: the dev database, and on Azure the forensic copy's pg_dump (pinned by digest there). */
     image: imageReference.default("postgres:15.8"),
     storageGb: z.number().int().min(32).default(128),
-    sku: z.string().default("Standard_D2ds_v5"),
+    sku: azureSku.default("Standard_D2ds_v5"),
     tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("GeneralPurpose"),
     backupRetentionDays: z.number().int().min(7).max(35).default(14),
     geoRedundantBackup: z.boolean().default(false),
@@ -266,7 +262,7 @@ export const databaseSchema = z
 export const backupsSchema = z
   .object({
     /** Docker target: host folder under which backups are kept, one folder per release. */
-    root: z.string().default("./.aitb/backups"),
+    root: localPath.default("./.aitb/backups"),
     /** Take a database snapshot keyed by the live release before every switch or re-pin. */
     preSwitchSnapshot: z.boolean().default(true),
     /** Keep the configuration of every release (the services' env and files). */
@@ -314,7 +310,7 @@ export const proxySchema = z
 
 export const dockerSchema = z
   .object({
-    network: z.string().default("aitb"),
+    network: dockerName.default("aitb"),
     /** Host ports of the color services are base + an offset per color and service, for health checks. */
     hostPortBase: z.number().int().min(1024).max(60000).default(18000),
     /**
@@ -353,7 +349,7 @@ const absolutePath = z.string().startsWith("/", "expected an absolute path");
 export const loopbackSchema = z
   .object({
     /** Folder of the processes' pid and log files, the proxy and the database cluster; default ./.aitb/<stack>. */
-    stateDir: z.string().min(1).optional(),
+    stateDir: localPath.optional(),
     /** The IPv4 loopback address everything listens on. */
     host: z
       .string()
@@ -400,11 +396,11 @@ export const azureNetworkSchema = z
 
 export const azureSchema = z
   .object({
-    location: z.string().default("eastus"),
-    resourceGroupName: z.string().optional(),
+    location: azureLocation.default("eastus"),
+    resourceGroupName: azureResourceGroup.optional(),
     /** Object id of the group allowed to read Key Vault secrets. */
-    operatorsObjectId: z.string().optional(),
-    tenantId: z.string().optional(),
+    operatorsObjectId: guid.optional(),
+    tenantId: guid.optional(),
     /** Prefix of the globally unique names (Key Vault, storage account, PostgreSQL server); default aitb-<stack>. */
     namePrefix: z
       .string()
@@ -427,7 +423,7 @@ export const azureSchema = z
     zoneRedundant: z.boolean().optional(),
     /** Azure Container Registry the images come from: pulled with a dedicated AcrPull identity. */
     containerRegistry: z
-      .object({ server: z.string().min(1), resourceId: azureResourceId.optional() })
+      .object({ server: registryServer, resourceId: azureResourceId.optional() })
       .strict()
       .optional(),
     /**
@@ -465,7 +461,7 @@ export const releaseHistoryEntrySchema = z
     color: colorSchema,
     activatedAt: isoInstant,
     deactivatedAt: isoInstant.optional(),
-    change: z.string().optional(),
+    change: recordText("expected the change it went live with").optional(),
     /** Content digest of the release when it went live (domain/releaseDigest.ts). */
     digest: digest.optional(),
   })

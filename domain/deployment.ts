@@ -7,7 +7,27 @@ import {
   type TradingMode,
 } from "./services";
 import { withDigest } from "./images";
-import type { ParsedStackConfig, ReleaseService } from "../config/schema";
+
+/** One service of one release, as the catalog declares it. */
+export interface ReleaseServiceDeclaration {
+  image?: string;
+  digest?: string;
+  build?: "reference";
+  env: Record<string, string>;
+  files: Record<string, string>;
+}
+
+/**
+ * The parts of the stack config a deployment is derived from (config/schema.ts produces values of
+ * this shape; domain/ does not depend on config/).
+ */
+export interface DeploymentConfig {
+  activeColor: Color;
+  standbyTradingMode: TradingMode;
+  slots: Record<Color, { release: string }>;
+  releases: Record<string, { services: Record<ServiceName, ReleaseServiceDeclaration> }>;
+  services: Partial<Record<ServiceName, Partial<ServiceSettings> | undefined>>;
+}
 
 /** One service of one color, fully resolved from the settings and the color's release pin. */
 export interface ServiceSpec {
@@ -40,7 +60,7 @@ export interface DeploymentSpec {
 }
 
 export function resolveServiceSettings(
-  config: ParsedStackConfig,
+  config: DeploymentConfig,
   service: ServiceName,
 ): ServiceSettings {
   const override = config.services[service] ?? {};
@@ -48,13 +68,13 @@ export function resolveServiceSettings(
   return { ...base, ...override, env: { ...base.env, ...(override.env ?? {}) } };
 }
 
-export function tradingModeFor(config: ParsedStackConfig, color: Color): TradingMode {
+export function tradingModeFor(config: DeploymentConfig, color: Color): TradingMode {
   return color === config.activeColor ? "live" : config.standbyTradingMode;
 }
 
-function serviceSpec(config: ParsedStackConfig, color: Color, service: ServiceName): ServiceSpec {
+function serviceSpec(config: DeploymentConfig, color: Color, service: ServiceName): ServiceSpec {
   const release = config.slots[color].release;
-  const fromRelease: ReleaseService = config.releases[release].services[service];
+  const fromRelease: ReleaseServiceDeclaration = config.releases[release].services[service];
   const settings = resolveServiceSettings(config, service);
   const tradingMode = service === "bot" ? tradingModeFor(config, color) : undefined;
   const env: Record<string, string> = {
@@ -85,7 +105,7 @@ function serviceSpec(config: ParsedStackConfig, color: Color, service: ServiceNa
   };
 }
 
-export function deploymentSpec(config: ParsedStackConfig): DeploymentSpec {
+export function deploymentSpec(config: DeploymentConfig): DeploymentSpec {
   const colors = Object.fromEntries(
     COLORS.map((color) => [
       color,

@@ -1,4 +1,25 @@
-import type { DatabaseConfig, ReleaseHistoryEntry, RestoreConfig } from "../config/schema";
+/**
+ * The parts of the stack config a restore is judged by, as this module reads them (config/schema.ts
+ * produces values of these shapes; domain/ does not depend on config/).
+ */
+export interface RestoreDeclaration {
+  pointInTime?: string;
+  fromRelease?: string;
+  target?: string;
+  performedAt?: string;
+}
+
+export interface DatabaseDeclaration {
+  name: string;
+  backupRetentionDays: number;
+  restore?: RestoreDeclaration;
+}
+
+export interface HistoryEntry {
+  release: string;
+  activatedAt: string;
+  deactivatedAt?: string;
+}
 
 /** Where a declared restore reads from. */
 export interface RestorePoint {
@@ -20,7 +41,10 @@ function stamp(instant: Date): string {
 }
 
 /** The snapshot of a release is taken when it stops being live: its latest deactivation. */
-export function snapshotInstant(release: string, history: ReleaseHistoryEntry[]): Date | undefined {
+export function snapshotInstant(
+  release: string,
+  history: readonly HistoryEntry[],
+): Date | undefined {
   const ends = history
     .filter((entry) => entry.release === release && entry.deactivatedAt)
     .map((entry) => new Date(entry.deactivatedAt as string).getTime());
@@ -28,9 +52,9 @@ export function snapshotInstant(release: string, history: ReleaseHistoryEntry[])
 }
 
 export function resolveRestorePoint(
-  database: DatabaseConfig,
-  restore: RestoreConfig,
-  history: ReleaseHistoryEntry[],
+  database: DatabaseDeclaration,
+  restore: RestoreDeclaration,
+  history: readonly HistoryEntry[],
 ): RestorePoint {
   const instant = restore.pointInTime
     ? new Date(restore.pointInTime)
@@ -50,8 +74,8 @@ export function resolveRestorePoint(
  * backup retention, and a target that is not the live database.
  */
 export function restoreProblems(
-  database: DatabaseConfig,
-  history: ReleaseHistoryEntry[],
+  database: DatabaseDeclaration,
+  history: readonly HistoryEntry[],
   releases: readonly string[],
   now: Date,
 ): RestoreProblem[] {

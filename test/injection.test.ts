@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { commandLine, nginxQuote, shellQuote } from "../domain/quote";
-import { proxySchema, serviceOverridesSchema } from "../config/schema";
+import { proxySchema, serviceOverridesSchema, stackConfigSchema } from "../config/schema";
+import { stringLeaves } from "./support/schemaLeaves";
 
 const PAYLOADS = [
   "/ { return 200 'x'; } location /x/",
@@ -65,4 +66,56 @@ describe("nginxQuote", () => {
     expect(() => nginxQuote("$host")).toThrow(/variable/);
     expect(() => nginxQuote("a\nb")).toThrow(/control/);
   });
+});
+
+describe("every string key of the stack config has a grammar, or is text that reaches nothing unquoted", () => {
+  const leaves = stringLeaves(stackConfigSchema);
+  /**
+   * Free text: a change record's and a restore's words, release notes (one line each, bounded),
+   * and a service's env values and config files, which reach a process's environment and a file's
+   * content, never an nginx site or a shell line.
+   */
+  const FREE_TEXT = [
+    /^change\.(reason|incident|requestedBy)$/,
+    /^database\.restore\.(reason|incident)$/,
+    /^releases\.\*\.notes$/,
+    /^releaseHistory\[\]\.change$/,
+    /^(releases\.\*\.)?services\.\w+\.(env|files)\.\*$/,
+  ];
+  const ONE_LINE = FREE_TEXT.slice(0, 4);
+  const INJECTIONS = [
+    "x; } location / { return 200 'owned'; }",
+    "$(touch /tmp/aitb-owned)",
+    "`id`",
+    "a\nb",
+    "a'b\"c",
+    "a\0b",
+    "a\u202Eb",
+  ];
+  const free = (path: string) => FREE_TEXT.some((pattern) => pattern.test(path));
+
+  test("the walk finds the keys (more than 60 string leaves)", () => {
+    expect(leaves.length).toBeGreaterThan(60);
+    expect(leaves.map((leaf) => leaf.path)).toEqual(
+      expect.arrayContaining(["database.user", "docker.network", "services.bot.env.<key>"]),
+    );
+  });
+
+  test.each(leaves.filter((leaf) => !free(leaf.path)).map((leaf) => [leaf.path, leaf]))(
+    "%s refuses every injection payload",
+    (_path, leaf) => {
+      const accepted = INJECTIONS.filter((payload) => leaf.schema.safeParse(payload).success);
+      expect(accepted).toEqual([]);
+    },
+  );
+
+  test.each(leaves.filter((leaf) => free(leaf.path)).map((leaf) => [leaf.path, leaf]))(
+    "%s (free text) refuses NUL and bidirectional overrides",
+    (path, leaf) => {
+      expect(leaf.schema.safeParse("a\0b").success).toBe(false);
+      expect(leaf.schema.safeParse("a\u202Eb").success).toBe(false);
+      const oneLine = ONE_LINE.some((pattern) => pattern.test(path));
+      expect(leaf.schema.safeParse("a\nb").success).toBe(!oneLine);
+    },
+  );
 });

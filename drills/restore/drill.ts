@@ -125,16 +125,7 @@ export async function runRestoreDrill(options: RestoreDrillOptions): Promise<Res
   const config = stackConfig(options.stack);
   const db = config.database;
   const release = config.slots[config.activeColor].release;
-  const point = resolveRestorePoint(
-    db,
-    {
-      fromRelease: release,
-      color: config.activeColor,
-      reason: "restore drill",
-      incident: "DRILL",
-    },
-    config.releaseHistory,
-  );
+  const point = resolveRestorePoint(db, { fromRelease: release }, config.releaseHistory);
   // The Docker target's database name for the restore point (see DockerPlatform.restore).
   const target = point.target.replace(/-/g, "_");
 
