@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { HEALTH_CHECKS_ENV } from "../contract/resources";
 import { HEALTH_CHECK_SCRIPT, type HealthCheck } from "./health/checks";
 import { localCommand } from "./platform/localCommand";
 import type { Platform } from "./platform/types";
@@ -30,7 +31,7 @@ export class HealthGate extends pulumi.ComponentResource {
         interpreter: ["node", "-e"],
         create: HEALTH_CHECK_SCRIPT,
         environment: {
-          AITB_HEALTH_CHECKS: pulumi.output(args.checks).apply((checks) => JSON.stringify(checks)),
+          [HEALTH_CHECKS_ENV]: pulumi.output(args.checks).apply((checks) => JSON.stringify(checks)),
           AITB_HEALTH_TIMEOUT_SECONDS: String(args.timeoutSeconds),
           AITB_ROLE: "health-gate",
         },

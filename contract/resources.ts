@@ -1,10 +1,15 @@
 /**
- * Recognising AITB resources on every target, the way the engine and the offline plan hand them
- * to a policy: Docker containers and volumes carry `labels: [{label, value}]`, Azure resources
- * carry `tags: {}`, the loopback target's dynamic resources carry `labels: {}`, commands (and the
- * loopback steps, which take a command's inputs) carry `environment.AITB_ROLE`.
+ * What a resource means, read from what it carries, on every target and in every view of it (the
+ * engine's policy arguments, the offline plan, `aitb diff`, `aitb verify`): Docker containers and
+ * volumes carry `labels: [{label, value}]`, Azure resources carry `tags: {}`, Azure blobs carry
+ * `metadata: {aitb_role}` (metadata names cannot hold "-"), the loopback target's dynamic resources
+ * carry `labels: {}`, and commands (and the loopback steps, which take a command's inputs) carry
+ * `environment.AITB_ROLE`. The program writes these markers with domain/labels.ts; this module is
+ * the one reader.
  */
+import { COLORS, isColor, type Color } from "../domain/colors";
 import { LABEL, ROLES, type Role } from "../domain/labels";
+import { SERVICE_NAMES, type ServiceName } from "../domain/services";
 
 /** The fields every policy argument shape has (resource and stack validation alike). */
 export interface ResourceView {
@@ -18,12 +23,29 @@ export const COMMAND_TYPE = "command:local:Command";
 export const AZURE_POSTGRES_SERVER = "azure-native:dbforpostgresql:Server";
 export const AZURE_CONTAINER_APP = "azure-native:app:ContainerApp";
 export const DOCKER_CONTAINER = "docker:index/container:Container";
+export const DOCKER_VOLUME = "docker:index/volume:Volume";
 /** The loopback target's steps (components/platform/loopback/resources.ts): a command's inputs. */
 export const LOOPBACK_STEP = "pulumi-nodejs:dynamic/loopback:Step";
+export const LOOPBACK_POSTGRES_SERVER = "pulumi-nodejs:dynamic/loopback:PostgresServer";
+
+/**
+ * A type token without its API version: azure-native publishes every resource also under versioned
+ * modules (`azure-native:dbforpostgresql/v20240801:Server`, `.../v20250801preview:Server`), the same
+ * resource to a policy or a review.
+ */
+export function baseType(type: string): string {
+  return type.replace(/^([^:]+):([^:/]+)\/v\d{8}(preview)?:/, "$1:$2:");
+}
+
+/** Whether a resource is of one of these types, in any API version. */
+export function isType(resource: { type: string }, ...types: string[]): boolean {
+  const base = baseType(resource.type);
+  return types.includes(base);
+}
 
 /** A local command, or a loopback step standing in for one. */
 export function isCommand(resource: { type: string }): boolean {
-  return resource.type === COMMAND_TYPE || resource.type === LOOPBACK_STEP;
+  return isType(resource, COMMAND_TYPE, LOOPBACK_STEP);
 }
 
 /**
@@ -74,6 +96,11 @@ export function markersOf(resource: ResourceView): Record<string, string> {
   }
   if (isRecord(labels)) for (const [key, value] of stringEntries(labels)) markers[key] = value;
   for (const [key, value] of stringEntries(known(() => resource.props.tags))) markers[key] = value;
+  const metadataRole = stringProp(
+    (known(() => resource.props.metadata) as Record<string, unknown>) ?? {},
+    "aitb_role",
+  );
+  if (metadataRole && !markers[LABEL.role]) markers[LABEL.role] = metadataRole;
   const role = envOf(resource).AITB_ROLE;
   if (role) markers[LABEL.role] = role;
   return markers;
@@ -140,4 +167,45 @@ export function waitsFor(from: DependencyView, to: { urn: string }): boolean {
 export function stackOfUrn(urn: string): string | undefined {
   const match = /^urn:pulumi:([^:]+)::/.exec(urn);
   return match?.[1];
+}
+
+/** The variable through which the health gate's command receives its checks (components/HealthGate.ts). */
+export const HEALTH_CHECKS_ENV = "AITB_HEALTH_CHECKS";
+
+/** The health gate's checks as JSON text, when the resource is the gate's command. */
+export function healthChecksOf(resource: ResourceView): string | undefined {
+  return envOf(resource)[HEALTH_CHECKS_ENV];
+}
+
+/** What a resource is, for a review: its role, and the service and color it belongs to. */
+export interface ResourceIdentity {
+  role?: string;
+  service?: ServiceName;
+  color?: Color;
+}
+
+const SERVICE_NAME = new RegExp(`^(${SERVICE_NAMES.join("|")})-(${COLORS.join("|")})$`);
+
+/**
+ * The role, service and color of a resource from its markers; where it carries none (a resource
+ * the program did not label, such as a provider's backup), from its type and name.
+ */
+export function identify(resource: ResourceView): ResourceIdentity {
+  const markers = markersOf(resource);
+  const byName = SERVICE_NAME.exec(resource.name);
+  const service = markers[LABEL.service] ?? byName?.[1];
+  const color = markers[LABEL.color] ?? byName?.[2];
+  let role: string | undefined = markers[LABEL.role];
+  if (!role && (/backup/i.test(resource.type) || /backup|snapshot/i.test(resource.name))) {
+    role = "backup";
+  }
+  if (!role && isType(resource, AZURE_POSTGRES_SERVER)) role = "database";
+  if (!role && byName) role = "service";
+  return {
+    role,
+    service: (SERVICE_NAMES as readonly string[]).includes(service ?? "")
+      ? (service as ServiceName)
+      : undefined,
+    color: isColor(color) ? color : undefined,
+  };
 }

@@ -7,7 +7,7 @@
 import { changeSchema, type ChangeRecord } from "../config/schema";
 import type { DeployedChange, DeployedState, SettingMap } from "../domain/deployed";
 import { isColor } from "../domain/colors";
-import { envOf, isCommand, isUnknownValue, type ResourceView } from "./resources";
+import { envOf, isCommand, isUnknownValue, type ResourceView } from "../contract/resources";
 
 export { RECORD_ENV } from "../domain/changeRecord";
 import { RECORD_ENV } from "../domain/changeRecord";

@@ -6,7 +6,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { ClockArgs, PolicyFactoryArgs } from "./factory";
-import { hasRole, shortUrn, waitsFor } from "./resources";
+import { hasRole, shortUrn, waitsFor } from "../contract/resources";
 import { restoresOf, type RestoreFacts } from "./restores";
 import { findSwitchRecord, tradingModeOf } from "./switchRecord";
 import { servicesOf } from "./services";

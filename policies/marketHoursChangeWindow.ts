@@ -21,7 +21,7 @@ import {
   type PolicyFactoryArgs,
   type RulesArgs,
 } from "./factory";
-import { stackOfUrn } from "./resources";
+import { stackOfUrn } from "../contract/resources";
 import { calendarOf, judgedEnvironment, RULES_FILE } from "./rules";
 
 export const MARKET_HOURS_CHANGE_WINDOW = "market-hours-change-window";

@@ -21,7 +21,8 @@ import {
   stackOfUrn,
   stringProp,
   type ResourceView,
-} from "./resources";
+  isType,
+} from "../contract/resources";
 import { judgedEnvironment } from "./rules";
 
 export const PINNED_VERSIONS = "pinned-versions";
@@ -35,11 +36,11 @@ const DEFAULTS: PinnedVersionsSettings = { requireDigestIn: ["prod"] };
 
 /** Images a resource runs, with where they are declared. */
 export function imagesOf(resource: ResourceView): { where: string; image: string }[] {
-  if (resource.type === DOCKER_CONTAINER) {
+  if (isType(resource, DOCKER_CONTAINER)) {
     const image = stringProp(resource.props, "image");
     return image ? [{ where: "image", image }] : [];
   }
-  if (resource.type !== AZURE_CONTAINER_APP) return [];
+  if (!isType(resource, AZURE_CONTAINER_APP)) return [];
   const found: { where: string; image: string }[] = [];
   for (const list of ["containers", "initContainers"]) {
     const containers = pathProp(resource.props, "template", list);

@@ -8,7 +8,16 @@
  * `aitb plan`, which records every option the program set, checks retainOnDelete as well.
  */
 import type { PolicyResourceOptions, ResourceValidationPolicy } from "@pulumi/policy";
-import { AZURE_POSTGRES_SERVER, roleOf, type ResourceView } from "./resources";
+import {
+  AZURE_POSTGRES_SERVER,
+  baseType,
+  DOCKER_CONTAINER,
+  DOCKER_VOLUME,
+  isType,
+  LOOPBACK_POSTGRES_SERVER,
+  roleOf,
+  type ResourceView,
+} from "../contract/resources";
 import type { PolicyFactoryArgs } from "./factory";
 
 export const PROTECT_DATA = "protect-data";
@@ -16,12 +25,8 @@ export const PROTECT_DATA = "protect-data";
 /** Options as the plan passes them: the engine's, plus retainOnDelete when it is known. */
 export type DataResourceOptions = PolicyResourceOptions & { retainOnDelete?: boolean };
 
-const DOCKER_CONTAINER = "docker:index/container:Container";
-/** The loopback target's PostgreSQL server process (components/platform/loopback/resources.ts). */
-const LOOPBACK_POSTGRES_SERVER = "pulumi-nodejs:dynamic/loopback:PostgresServer";
-
 function isStorage(type: string): boolean {
-  return type.startsWith("azure-native:storage:") || type === "docker:index/volume:Volume";
+  return baseType(type).startsWith("azure-native:storage:") || type === DOCKER_VOLUME;
 }
 
 /** What kind of data a resource holds, or undefined when it holds none this rule guards. */
@@ -30,13 +35,10 @@ export function dataKind(resource: ResourceView): string | undefined {
   // A Docker container around a database holds no data: its volume does, and the container must
   // stay replaceable (a new image or password recreates it over the same volume). The same holds
   // for the loopback target's server process over its cluster folder.
-  if (
-    role === "database" &&
-    (resource.type === DOCKER_CONTAINER || resource.type === LOOPBACK_POSTGRES_SERVER)
-  ) {
+  if (role === "database" && isType(resource, DOCKER_CONTAINER, LOOPBACK_POSTGRES_SERVER)) {
     return undefined;
   }
-  if (role === "database" || resource.type === AZURE_POSTGRES_SERVER) return "database";
+  if (role === "database" || isType(resource, AZURE_POSTGRES_SERVER)) return "database";
   if (role === "database-volume") return "database volume";
   // Backup and forensic-copy commands and jobs only write; the storage they write to is the data.
   if ((role === "backup" || role === "forensic-copy") && isStorage(resource.type)) {

@@ -15,7 +15,8 @@ import {
   pathProp,
   stringProp,
   type ResourceView,
-} from "./resources";
+  isType,
+} from "../contract/resources";
 
 /** Azure keeps 7 days of backups unless the server says otherwise. */
 export const AZURE_DEFAULT_RETENTION_DAYS = 7;
@@ -38,7 +39,7 @@ const POINT_IN_TIME = "PointInTimeRestore";
 
 function isAzureRestore(resource: ResourceView): boolean {
   return (
-    resource.type === AZURE_POSTGRES_SERVER &&
+    isType(resource, AZURE_POSTGRES_SERVER) &&
     stringProp(resource.props, "createMode") === POINT_IN_TIME
   );
 }
@@ -76,7 +77,7 @@ function azureRestore<R extends ResourceView>(resource: R, all: readonly R[]): R
   const sourceName = source?.split("/").filter(Boolean).pop();
   const liveServers = all.filter(
     (candidate) =>
-      candidate.type === AZURE_POSTGRES_SERVER &&
+      isType(candidate, AZURE_POSTGRES_SERVER) &&
       !isAzureRestore(candidate) &&
       candidate !== resource,
   );

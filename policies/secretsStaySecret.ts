@@ -15,13 +15,11 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { settingsOf, stringListSchema, type PolicyFactoryArgs } from "./factory";
-import { isRecord, known } from "./resources";
+import { isRecord, known } from "../contract/resources";
 import { stackFactsFromEngine, type StackFactsSource } from "./stackFacts";
+import { CREDENTIAL_NAME_ENDINGS, isCredentialName, SECRET_MASK } from "../contract/secrets";
 
 export const SECRETS_STAY_SECRET = "secrets-stay-secret";
-
-/** How `aitb plan` shows a secret input (cli/plan/evaluate.ts SECRET_MASK). */
-export const SECRET_MASK = "[secret]";
 
 export interface SecretsStaySecretSettings {
   /** Name endings (compared without case, "_" or "-") that mark a value as a credential. */
@@ -29,20 +27,7 @@ export interface SecretsStaySecretSettings {
 }
 
 const DEFAULTS: SecretsStaySecretSettings = {
-  credentialNames: [
-    "password",
-    "passwd",
-    "secret",
-    "secretkey",
-    "clientsecret",
-    "apikey",
-    "token",
-    "accesskey",
-    "privatekey",
-    "credential",
-    "credentials",
-    "connectionstring",
-  ],
+  credentialNames: [...CREDENTIAL_NAME_ENDINGS],
 };
 
 export interface CredentialFinding {
@@ -51,15 +36,6 @@ export interface CredentialFinding {
   /** The credential's name: the key, the env variable or "URL password". */
   name: string;
   value: string;
-}
-
-function normalised(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, "");
-}
-
-export function isCredentialName(name: string, endings: readonly string[]): boolean {
-  const key = normalised(name);
-  return endings.some((ending) => key.endsWith(ending));
 }
 
 const ASSIGNMENT = /(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)]*)/g;

@@ -14,7 +14,8 @@ import {
   pathProp,
   shortUrn,
   type ResourceView,
-} from "./resources";
+  isType,
+} from "../contract/resources";
 
 export interface ServiceView<R extends ResourceView = ResourceView> {
   resource: R;
@@ -64,7 +65,7 @@ function envEntries(resource: ResourceView): Record<string, string> {
 }
 
 function warmReplicas(resource: ResourceView): number {
-  if (resource.type !== AZURE_CONTAINER_APP) return 1;
+  if (!isType(resource, AZURE_CONTAINER_APP)) return 1;
   const min = pathProp(resource.props, "template", "scale", "minReplicas");
   return typeof min === "number" ? min : 0;
 }

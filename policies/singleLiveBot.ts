@@ -7,7 +7,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { findChangeRecord } from "./changeRecord";
 import type { PolicyFactoryArgs } from "./factory";
-import { waitsFor } from "./resources";
+import { waitsFor } from "../contract/resources";
 import { servicesOf } from "./services";
 import { findSwitchRecord, tradingModeOf } from "./switchRecord";
 

@@ -8,7 +8,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { findChangeRecord } from "./changeRecord";
 import { rulesOf, settingsOf, type PolicyFactoryArgs, type RulesArgs } from "./factory";
-import { stackOfUrn } from "./resources";
+import { stackOfUrn } from "../contract/resources";
 import { ENVIRONMENTS, RULES_FILE, STACK_ENVIRONMENT, type Environment } from "./rules";
 
 export { STACK_ENVIRONMENT } from "./rules";

@@ -4,7 +4,7 @@
  * metadata) and the record it writes (AITB_SWITCH_RECORD, or the blob's `record` metadata).
  */
 import { decodeSwitchRecord, SwitchRecordError, type SwitchRecord } from "../domain/switchRecord";
-import { envOf, isRecord, known, roleOf, type ResourceView } from "./resources";
+import { envOf, isRecord, known, roleOf, type ResourceView } from "../contract/resources";
 
 export type SwitchRecordLookup<R extends ResourceView = ResourceView> =
   | { found: true; resource: R; record: SwitchRecord }

@@ -13,7 +13,7 @@ import {
   type PolicyFactoryArgs,
   type RulesArgs,
 } from "./factory";
-import { stackOfUrn } from "./resources";
+import { stackOfUrn } from "../contract/resources";
 import { judgedEnvironment } from "./rules";
 import { servicesOf } from "./services";
 

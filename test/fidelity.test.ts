@@ -1,5 +1,5 @@
 import type { PlannedResource } from "../cli/plan/evaluate";
-import { SECRET_MASK } from "../cli/plan/evaluate";
+import { SECRET_MASK } from "../contract/secrets";
 import { UNKNOWN, type PreviewStep } from "./support/engine";
 import { fidelityDifferences } from "./support/fidelity";
 

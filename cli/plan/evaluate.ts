@@ -4,6 +4,7 @@ import * as sdkSettings from "@pulumi/pulumi/runtime/settings";
 import type { DeployedState } from "../../domain/deployed";
 import type { StackSource } from "./stackFiles";
 import { secretPlaceholders } from "./stackFiles";
+import { SECRET_MASK } from "../../contract/secrets";
 
 /** One resource the program registered, with the options the policies and reviewers care about. */
 export interface PlannedResource {
@@ -32,8 +33,6 @@ export interface Evaluation {
   outputs: Record<string, unknown>;
   ms: number;
 }
-
-export const SECRET_MASK = "[secret]";
 
 interface Captured {
   resource: pulumi.Resource;

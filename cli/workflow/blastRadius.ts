@@ -1,70 +1,20 @@
-import { COLORS, isColor, type Color } from "../../domain/colors";
-import { LABEL } from "../../domain/labels";
+import { identify, type ResourceIdentity } from "../../contract/resources";
+import { COLORS, type Color } from "../../domain/colors";
 import { SERVICE_NAMES, type ServiceName } from "../../domain/services";
 import type { PlannedResource } from "../plan/evaluate";
 import type { Plan } from "../plan/plan";
 import type { GraphDiff, ResourceChange } from "./graphDiff";
 
-/** What a resource is, from the labels (Docker), tags (Azure) or role variable (commands) it carries. */
-export interface ResourceIdentity {
-  role?: string;
-  service?: ServiceName;
-  color?: Color;
-}
-
-const ROLE_ENV = LABEL.role.toUpperCase().replace(/-/g, "_");
 const DATABASE_ROLES = new Set(["database", "database-volume", "restore", "forensic-copy"]);
-const SERVICE_NAME = new RegExp(`^(${SERVICE_NAMES.join("|")})-(${COLORS.join("|")})$`);
 
-function labelsOf(inputs: Record<string, unknown>): Record<string, string> {
-  const found: Record<string, string> = {};
-  const labels = inputs.labels;
-  if (Array.isArray(labels)) {
-    for (const item of labels as { label?: unknown; value?: unknown }[]) {
-      if (typeof item?.label === "string" && typeof item.value === "string") {
-        found[item.label] = item.value;
-      }
-    }
-  }
-  // An Azure blob has metadata, whose names cannot hold "-": aitb_role stands for aitb-role.
-  const metadata = inputs.metadata;
-  if (metadata && typeof metadata === "object" && !Array.isArray(metadata)) {
-    const role = (metadata as Record<string, unknown>).aitb_role;
-    if (typeof role === "string") found[LABEL.role] = role;
-  }
-  for (const map of [inputs.labels, inputs.tags]) {
-    if (map && typeof map === "object" && !Array.isArray(map)) {
-      for (const [key, value] of Object.entries(map)) {
-        if (typeof value === "string") found[key] = value;
-      }
-    }
-  }
-  return found;
-}
-
-export function identify(resource: PlannedResource): ResourceIdentity {
-  const labels = labelsOf(resource.inputs);
-  const environment = resource.inputs.environment;
-  const envRole =
-    environment && typeof environment === "object"
-      ? (environment as Record<string, unknown>)[ROLE_ENV]
-      : undefined;
-  const byName = SERVICE_NAME.exec(resource.name);
-  const service = labels[LABEL.service] ?? byName?.[1];
-  const color = labels[LABEL.color] ?? byName?.[2];
-  let role = labels[LABEL.role] ?? (typeof envRole === "string" ? envRole : undefined);
-  if (!role && (/backup/i.test(resource.type) || /backup|snapshot/i.test(resource.name))) {
-    role = "backup";
-  }
-  if (!role && /dbforpostgresql/i.test(resource.type)) role = "database";
-  if (!role && byName) role = "service";
-  return {
-    role,
-    service: (SERVICE_NAMES as readonly string[]).includes(service ?? "")
-      ? (service as ServiceName)
-      : undefined,
-    color: isColor(color) ? color : undefined,
-  };
+/** What a planned resource is (contract/resources.ts reads the markers the program wrote). */
+export function identityOf(resource: PlannedResource): ResourceIdentity {
+  return identify({
+    type: resource.type,
+    urn: resource.urn,
+    name: resource.name,
+    props: resource.inputs,
+  });
 }
 
 export interface BlastRadius {
@@ -115,7 +65,7 @@ export function blastRadius(base: Plan, desired: Plan, diff: GraphDiff): BlastRa
     } else if (change.replacementUnknown) {
       unknown.push({ name: change.name, type: change.type });
     }
-    const identity = identify(resourceOf(change));
+    const identity = identityOf(resourceOf(change));
     if (identity.service && identity.color && (!identity.role || identity.role === "service")) {
       services[identity.color].add(identity.service);
     } else if (identity.role === "router") {

@@ -3,7 +3,7 @@ import type { DeployedState } from "../../domain/deployed";
 import type { PlannedResource } from "../plan/evaluate";
 import { replacementEntry } from "../plan/replacements";
 import type { Plan } from "../plan/plan";
-import { identify } from "./blastRadius";
+import { identityOf } from "./blastRadius";
 import type { GraphDiff, ReplaceCause, ResourceChange } from "./graphDiff";
 
 /** The path under which a repointed database connection shows in a resource change. */
@@ -48,7 +48,7 @@ export function withDatabaseRepoints(base: Plan, desired: Plan, diff: GraphDiff)
   let replaced = 0;
   let movedToReplace = 0;
   for (const resource of desired.resources) {
-    const identity = identify(resource);
+    const identity = identityOf(resource);
     const color = identity.color;
     if (!color || !moved.includes(color) || !identity.service) continue;
     if (identity.role !== "service" || resource.secretPaths.length === 0) continue;

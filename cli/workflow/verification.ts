@@ -4,11 +4,9 @@ import {
   type HealthCheck,
   type HealthResult,
 } from "../../components/health/checks";
+import { HEALTH_CHECKS_ENV, healthChecksOf } from "../../contract/resources";
 import type { Plan } from "../plan/plan";
 import { InputError } from "./errors";
-
-/** The variable through which the health gate's command receives its checks. */
-const CHECKS_ENV = "AITB_HEALTH_CHECKS";
 
 /**
  * The checks the platform declared for the stack, as the health gate will run them during
@@ -16,10 +14,8 @@ const CHECKS_ENV = "AITB_HEALTH_CHECKS";
  */
 export function declaredChecks(plan: Plan): HealthCheck[] {
   for (const resource of plan.resources) {
-    const environment = resource.inputs.environment;
-    if (!environment || typeof environment !== "object") continue;
-    const checks = (environment as Record<string, unknown>)[CHECKS_ENV];
-    if (typeof checks === "string") return JSON.parse(checks) as HealthCheck[];
+    const checks = healthChecksOf({ ...resource, props: resource.inputs });
+    if (checks !== undefined) return JSON.parse(checks) as HealthCheck[];
   }
   throw new InputError("verify", [
     {
@@ -76,7 +72,7 @@ export function runHealthChecks(
     const child = spawn(process.execPath, ["-e", HEALTH_CHECK_SCRIPT], {
       env: {
         ...process.env,
-        [CHECKS_ENV]: JSON.stringify(checks),
+        [HEALTH_CHECKS_ENV]: JSON.stringify(checks),
         AITB_HEALTH_TIMEOUT_SECONDS: "0",
         AITB_HEALTH_CHECK_TIMEOUT_MS: String(perCheckMs),
       },

@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { PlannedResource } from "../../cli/plan/evaluate";
-import { SECRET_MASK } from "../../cli/plan/evaluate";
+import { SECRET_MASK } from "../../contract/secrets";
 import { UNKNOWN, type PreviewStep } from "./engine";
 
 /** How the engine's JSON shows a secret without --show-secrets. */

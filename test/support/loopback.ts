@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PlannedResource } from "../../cli/plan/evaluate";
 import type { Plan } from "../../cli/plan/plan";
-import { SECRET_MASK } from "../../cli/plan/evaluate";
+import { SECRET_MASK } from "../../contract/secrets";
 import { DEFAULT_SERVICE_SETTINGS, type ServiceName } from "../../domain/services";
 import { accepts } from "../../drills/ports";
 import { ROOT } from "./stacks";
