@@ -18,6 +18,7 @@ import { BackupPlan } from "./BackupPlan";
 import { DatabaseRestore } from "./DatabaseRestore";
 import { HealthGate } from "./HealthGate";
 import { ChangeRecord } from "./ChangeRecord";
+import { gateChecks } from "./health/gateChecks";
 
 export interface BlueGreenDeploymentArgs {
   context: PlatformContext;
@@ -127,15 +128,19 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       ...COLORS.map((c) => `${c}=${this.spec.colors[c].release}`),
     ].join(",");
     if (config.healthGate.enabled) {
+      const services = { blue: this.slots.blue.services, green: this.slots.green.services };
       new HealthGate(
         `${name}-health`,
         {
           platform,
-          checks: platform.healthChecks(
-            this.spec,
-            { blue: this.slots.blue.services, green: this.slots.green.services },
-            this.router.publicEndpoint,
-          ),
+          checks:
+            platform.healthChecks?.(this.spec, services, this.router.publicEndpoint) ??
+            gateChecks(
+              this.spec,
+              services,
+              this.router.publicEndpoint,
+              config.healthGate.heartbeatMaxAgeSeconds,
+            ),
           timeoutSeconds: config.healthGate.timeoutSeconds,
           switchKey,
           dependsOn: [...this.router.resources, standby.bot, active.bot],

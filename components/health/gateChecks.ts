@@ -10,6 +10,18 @@ import type { ServiceHandle } from "../platform/types";
  * age), and the active color's public routes as users reach them. The standby color's checks are
  * warnings: after a revert it is the color that failed, and it must not block the way back.
  */
+/** The active color's public routes as users reach them: the same on every target. */
+export function publicRouteChecks(spec: DeploymentSpec, endpoint: string): HealthCheck[] {
+  const active = spec.colors[spec.activeColor];
+  return active.services
+    .filter((service) => service.settings.route)
+    .map((service): HealthCheck => ({
+      name: `public ${service.settings.route}`,
+      url: `${endpoint}${service.settings.route}${service.settings.healthPath.slice(1)}`,
+      expect: { service: service.service, color: spec.activeColor, release: active.release },
+    }));
+}
+
 export function gateChecks(
   spec: DeploymentSpec,
   services: Record<Color, ServiceHandle[]>,
@@ -34,15 +46,6 @@ export function gateChecks(
       }));
     }),
   );
-  const active = spec.colors[spec.activeColor];
-  const publicChecks = publicEndpoint.apply((endpoint) =>
-    active.services
-      .filter((service) => service.settings.route)
-      .map((service): HealthCheck => ({
-        name: `public ${service.settings.route}`,
-        url: `${endpoint}${service.settings.route}${service.settings.healthPath.slice(1)}`,
-        expect: { service: service.service, color: spec.activeColor, release: active.release },
-      })),
-  );
+  const publicChecks = publicEndpoint.apply((endpoint) => publicRouteChecks(spec, endpoint));
   return pulumi.all([pulumi.all(perService), publicChecks]).apply(([a, b]) => [...a, ...b]);
 }

@@ -109,8 +109,12 @@ export interface Platform {
   /** Keeps a release's own service configuration (images, env, files) under that release's key. */
   configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle;
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle;
-  /** The checks the health gate runs after the router, with URLs reachable from `pulumi up`. */
-  healthChecks(
+  /**
+   * The checks the health gate runs after the router, with URLs reachable from `pulumi up`; a target
+   * without its own gets every service's health URL and the public routes
+   * (components/health/gateChecks.ts).
+   */
+  healthChecks?(
     spec: DeploymentSpec,
     services: Record<Color, ServiceHandle[]>,
     publicEndpoint: pulumi.Output<string>,

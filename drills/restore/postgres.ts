@@ -4,28 +4,7 @@ import type { Cleanup } from "../cleanup";
 import { assertLoopback, assertLoopbackUrl } from "../loopback";
 import { freePort } from "../ports";
 import { runCommand, runShell, signalGroup, stopGroup, type RunResult } from "../processes";
-
-/** The account the server runs as: PostgreSQL refuses to run as root. */
-interface Account {
-  uid?: number;
-  gid?: number;
-  name: string;
-}
-
-function serverAccount(): Account {
-  if (process.getuid?.() !== 0) return { name: "the current user" };
-  const line = fs
-    .readFileSync("/etc/passwd", "utf8")
-    .split("\n")
-    .find((entry) => entry.startsWith("postgres:"));
-  if (!line) {
-    throw new Error(
-      "PostgreSQL refuses to run as root and there is no `postgres` user; run the drill as a normal user or install PostgreSQL from Debian's packages (bash scripts/install-test-deps.sh)",
-    );
-  }
-  const [, , uid, gid] = line.split(":");
-  return { uid: Number(uid), gid: Number(gid), name: "postgres" };
-}
+import { serverAccount } from "../../components/platform/loopback/runtime/os";
 
 export interface PostgresCluster {
   host: string;
@@ -53,7 +32,9 @@ export async function startPostgres(
 ): Promise<PostgresCluster> {
   const host = assertLoopback(options.host, "the database address");
   const { bin } = options;
-  const account = serverAccount();
+  const account = serverAccount(
+    "run the drill as a normal user or install PostgreSQL from Debian's packages (bash scripts/install-test-deps.sh)",
+  );
   const serverDir = path.join(options.folder, "server");
   const dataDir = path.join(serverDir, "data");
   const logFile = path.join(serverDir, "postgres.log");

@@ -88,3 +88,37 @@ describe("the revert offered after a failed verification", () => {
     ).toBeUndefined();
   });
 });
+
+describe("aitb up bounds a hung engine", () => {
+  test("a pulumi up that does not finish is cancelled after --timeout-minutes, with the unlock hint", async () => {
+    // A Pulumi CLI that answers the Automation API's questions and then hangs in `up`.
+    const pulumi = path.join(bin, "pulumi");
+    fs.writeFileSync(
+      pulumi,
+      [
+        "#!/bin/sh",
+        'case "$1" in',
+        "  version) echo v3.248.0 ;;",
+        '  stack) if [ "$2" = output ]; then echo "{}"; fi ;;',
+        "  up) exec sleep 300 ;;",
+        "esac",
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const io = captureIo(REPO);
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${saved ?? ""}`;
+    const started = Date.now();
+    try {
+      const code = await runUp({ stack: "dev", yes: true, timeoutMinutes: 0.05 }, io, process.env);
+      expect(code).toBe(1);
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(Date.now() - started).toBeLessThan(45_000);
+    expect(io.stderr()).toContain(
+      "pulumi up failed: cancelled after 0.05 min (--timeout-minutes); run `pulumi cancel --stack dev` if the engine still holds the lock",
+    );
+  }, 60_000);
+});

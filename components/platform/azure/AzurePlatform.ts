@@ -22,7 +22,7 @@ import { azureConfigIssues } from "./configChecks";
 import { liveServer, restoredServer, type ServerHandle } from "./database";
 import { forensicJob, forensicRun, MANUAL_COPY_PREFIX, type ForensicJob } from "./forensicCopy";
 import { buildFoundation, type Foundation } from "./foundation";
-import { gateChecks } from "../../health/gateChecks";
+import { gateChecks, publicRouteChecks } from "../../health/gateChecks";
 import { azureNames, HEALTH_APP, PROXY_APP, type AzureConfig, type AzureNames } from "./names";
 import { nameAfter } from "./outputs";
 import { onDemandBackupsSupported, preSwitchBackup, preSwitchBackupName } from "./preSwitchBackup";
@@ -379,15 +379,6 @@ export class AzurePlatform implements Platform {
   ): pulumi.Output<HealthCheck[]> {
     const heartbeat = this.context.config.healthGate.heartbeatMaxAgeSeconds;
     if (this.built.healthEndpoint) return gateChecks(spec, services, publicEndpoint, heartbeat);
-    const active = spec.colors[spec.activeColor];
-    return publicEndpoint.apply((endpoint) =>
-      active.services
-        .filter((service) => service.settings.route)
-        .map((service): HealthCheck => ({
-          name: `public ${service.settings.route}`,
-          url: `${endpoint}${service.settings.route}${service.settings.healthPath.slice(1)}`,
-          expect: { service: service.service, color: spec.activeColor, release: active.release },
-        })),
-    );
+    return publicEndpoint.apply((endpoint) => publicRouteChecks(spec, endpoint));
   }
 }

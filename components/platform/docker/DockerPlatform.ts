@@ -12,7 +12,6 @@ import { serviceAlias } from "../../../domain/routing";
 import { proxySite, renderNginxSite } from "../../../domain/nginxSite";
 import { encodeSwitchRecord, switchRecordOf } from "../../../domain/switchRecord";
 import { LABEL, type Role } from "../../../domain/labels";
-import type { HealthCheck } from "../../health/checks";
 import type {
   BackupHandle,
   DatabaseHandle,
@@ -28,7 +27,6 @@ import type {
 } from "../types";
 import { projectRoot } from "../projectRoot";
 import { DRAIN_FLAG, SWITCH_RECORD_FOLDER, SWITCH_RECORD_SCRIPT } from "../switchRecord";
-import { gateChecks } from "../../health/gateChecks";
 import {
   forensicCopyScript,
   preSwitchSnapshotScript,
@@ -469,14 +467,5 @@ export class DockerPlatform implements Platform {
       forensicCopy: forensic,
       resources: [forensic, restore],
     };
-  }
-
-  healthChecks(
-    spec: DeploymentSpec,
-    services: Record<Color, ServiceHandle[]>,
-    publicEndpoint: pulumi.Output<string>,
-  ): pulumi.Output<HealthCheck[]> {
-    const heartbeat = this.context.config.healthGate.heartbeatMaxAgeSeconds;
-    return gateChecks(spec, services, publicEndpoint, heartbeat);
   }
 }

@@ -10,8 +10,6 @@ import type { RoutedService } from "../../../domain/routing";
 import { proxySite, renderNginxSite } from "../../../domain/nginxSite";
 import { encodeSwitchRecord, switchRecordOf } from "../../../domain/switchRecord";
 import { LABEL, type Role } from "../../../domain/labels";
-import type { HealthCheck } from "../../health/checks";
-import { gateChecks } from "../../health/gateChecks";
 import type {
   BackupHandle,
   DatabaseHandle,
@@ -432,15 +430,6 @@ export class LoopbackPlatform implements Platform {
       forensicCopy: forensic,
       resources: [forensic, restore],
     };
-  }
-
-  healthChecks(
-    spec: DeploymentSpec,
-    services: Record<Color, ServiceHandle[]>,
-    publicEndpoint: pulumi.Output<string>,
-  ): pulumi.Output<HealthCheck[]> {
-    const heartbeat = this.context.config.healthGate.heartbeatMaxAgeSeconds;
-    return gateChecks(spec, services, publicEndpoint, heartbeat);
   }
 
   /** The health gate and the change record: @pulumi/command has no provider to run them here. */

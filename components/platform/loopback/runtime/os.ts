@@ -209,7 +209,9 @@ export interface Account {
   gid?: number;
 }
 
-export function serverAccount(): Account {
+export function serverAccount(
+  fix = "run `pulumi up` as a normal user, or install Debian's postgresql package, which creates it",
+): Account {
   if (process.getuid?.() !== 0) return {};
   const line = fs
     .readFileSync("/etc/passwd", "utf8")
@@ -217,7 +219,7 @@ export function serverAccount(): Account {
     .find((entry) => entry.startsWith("postgres:"));
   if (!line) {
     throw new Error(
-      "PostgreSQL refuses to run as root and there is no `postgres` account; run `pulumi up` as a normal user, or install Debian's postgresql package, which creates it",
+      `PostgreSQL refuses to run as root and there is no \`postgres\` account; ${fix}`,
     );
   }
   const [, , uid, gid] = line.split(":");
