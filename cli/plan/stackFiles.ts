@@ -93,8 +93,8 @@ export function assembleStackSource(
   outputMask
     .addSource(stackText)
     .addSource(projectText)
-    .addValues(credentialValues(stackConfig))
-    .addValues(credentialValues(projectConfig))
+    // The resolved values: a project key's declaration (type, description) is not its value.
+    .addValues(credentialValues(Object.fromEntries(merged)))
     .addValues(secureValues(stackConfig));
   return { stack, project, origin, flat, values, stackText };
 }

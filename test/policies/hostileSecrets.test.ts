@@ -132,6 +132,16 @@ describe("no secret in any output", () => {
     expect(runs[0].stdout).toContain('"name": "TOKEN_BUCKET_SIZE",\n');
     expect(runs[0].stdout).toContain('"value": "100"');
   });
+
+  test("the committed stacks print every value that is not a secret: the mask hides nothing else", async () => {
+    for (const stack of ["dev", "staging", "prod", "loopback"]) {
+      const run = await runCli(["plan", "--stack", stack, "--format", "json", "--now", WEEKEND]);
+      const masked = [...run.stdout.matchAll(/.{0,30}\[secret\].{0,10}/g)].map((m) => m[0]);
+      // Only whole secret values: a JSON string that is the mask, never a word inside other text.
+      expect(masked.filter((text) => !/"\[secret\]"/.test(text))).toEqual([]);
+      expect(run.stdout).toContain("JSON.stringify");
+    }
+  });
 });
 
 describe("the secret mask", () => {
