@@ -8,7 +8,7 @@ import { InputError, workflowExitCode } from "../workflow/errors";
 import { processIo, type CommandIo } from "../workflow/io";
 import { findPulumi, PULUMI_INSTALL_HINT } from "../workflow/pulumiCli";
 import { revertFlags, rollbackArgs } from "../workflow/revert";
-import { commandLine } from "../workflow/shell";
+import { commandLine } from "../../domain/quote";
 import { EXIT, stackOption } from "./common";
 import { runRollback } from "./rollback";
 import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack } from "./verify";

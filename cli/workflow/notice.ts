@@ -6,7 +6,7 @@ import { resolveRestorePoint } from "../../domain/restore";
 import { tradingModeFor } from "../../domain/deployment";
 import type { Plan } from "../plan/plan";
 import { previousLive } from "./releaseHistory";
-import { commandLine } from "./shell";
+import { commandLine } from "../../domain/quote";
 import { isoInstant } from "./time";
 
 /** The seed runbook's team-communication template, filled in. */

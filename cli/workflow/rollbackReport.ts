@@ -4,7 +4,7 @@ import { blastLines } from "./diffRender";
 import type { RollbackIntent } from "./rollbackIntent";
 import type { StackChange } from "./stackChange";
 import { standsAlready, verdictText } from "./verdicts";
-import { commandLine } from "./shell";
+import { commandLine } from "../../domain/quote";
 
 /** One sentence saying what the rollback does. */
 export function describeIntent(intent: RollbackIntent): string {

@@ -12,7 +12,7 @@ import { assertLoopback, assertLoopbackUrl } from "../loopback";
 import { machine, type Machine } from "../machine";
 import { requireInteger, withoutHooks } from "../options";
 import { CommandError } from "../processes";
-import { shellQuote } from "../shell";
+import { shellQuote } from "../../domain/quote";
 import { stackConfig } from "../stack";
 import { round } from "../stats";
 import { checksumSql, corruptSql, loadSql, TABLES, type Table } from "./data";

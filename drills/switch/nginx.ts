@@ -9,7 +9,7 @@ import { nowMs, sleep } from "../clock";
 import { assertLoopback } from "../loopback";
 import { accepts } from "../ports";
 import { CommandError, runCommand, runShell, stopGroup } from "../processes";
-import { shellQuote } from "../shell";
+import { shellQuote } from "../../domain/quote";
 
 /**
  * nginx's own main config for a drill: everything under one temporary prefix (pid, logs, temp

@@ -41,6 +41,7 @@ import {
   PostgresCluster,
   PostgresServer,
 } from "./resources";
+import { shellQuote } from "../../../domain/quote";
 
 /** Where a program is looked for when aitb:loopback.nginx is not set. */
 const NGINX_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/usr/bin"];
@@ -59,10 +60,6 @@ function findNginx(): string {
     });
   // Not found: the proxy's create names the key to set.
   return found ?? "/usr/sbin/nginx";
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
 /**
