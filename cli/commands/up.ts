@@ -12,6 +12,7 @@ import { commandLine } from "../../domain/quote";
 import { EXIT, stackOption } from "./common";
 import { runRollback } from "./rollback";
 import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack } from "./verify";
+import { RULES_FILE } from "../../policies/rules";
 
 export interface UpFlags {
   stack: string;
@@ -58,6 +59,7 @@ async function applyUp(
       onOutput: io.out,
       onError: io.err,
       policyPacks: [path.join(io.root, "policies")],
+      policyPackConfigs: [path.join(io.root, RULES_FILE)],
       color: io.interactive ? "auto" : "never",
       signal,
     });
