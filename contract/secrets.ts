@@ -177,13 +177,16 @@ export function secureValues(value: unknown): string[] {
  */
 export class SecretMask {
   private readonly values = new Set<string>();
-  private readonly texts: string[] = [];
+  /** Source texts not scanned yet; a text read again (the same stack file) is scanned once. */
+  private readonly pending = new Set<string>();
+  private readonly seen = new Set<string>();
+  /** Each secret and its JSON-escaped form, longest first; rebuilt when something is added. */
   private ordered: string[] | undefined;
 
   /** Values known to be secret (a stack secret, a value under a credential name). */
   addValues(values: Iterable<string>): this {
     for (const value of values) {
-      if (couldBeSecret(value)) {
+      if (couldBeSecret(value) && !this.values.has(value)) {
         this.values.add(value);
         this.ordered = undefined;
       }
@@ -193,19 +196,28 @@ export class SecretMask {
 
   /** A source text (a stack file, the rules file): what the scanner finds in it becomes secret. */
   addSource(text: string): this {
-    this.texts.push(text);
-    this.ordered = undefined;
+    if (!this.seen.has(text)) {
+      this.seen.add(text);
+      this.pending.add(text);
+      this.ordered = undefined;
+    }
     return this;
   }
 
   private secrets(): string[] {
+    if (this.pending.size > 0) {
+      const texts = [...this.pending];
+      this.pending.clear();
+      this.addValues(scanForSecrets(texts));
+      this.addValues(texts.flatMap(credentialShapes));
+    }
     if (!this.ordered) {
-      const texts = this.texts.splice(0);
-      if (texts.length > 0) {
-        this.addValues(scanForSecrets(texts));
-        this.addValues(texts.flatMap(credentialShapes));
-      }
-      this.ordered = [...this.values].sort((a, b) => b.length - a.length);
+      // Also inside a JSON or YAML string, where quotes and newlines come escaped.
+      const forms = [...this.values].flatMap((secret) => {
+        const escaped = JSON.stringify(secret).slice(1, -1);
+        return escaped === secret ? [secret] : [secret, escaped];
+      });
+      this.ordered = forms.sort((a, b) => b.length - a.length);
     }
     return this.ordered;
   }
@@ -213,11 +225,6 @@ export class SecretMask {
   mask(text: string): string {
     let masked = text;
     for (const secret of this.secrets()) masked = masked.split(secret).join(SECRET_MASK);
-    // Also inside a JSON or YAML string, where quotes and newlines come escaped.
-    for (const secret of this.secrets()) {
-      const escaped = JSON.stringify(secret).slice(1, -1);
-      if (escaped !== secret) masked = masked.split(escaped).join(SECRET_MASK);
-    }
     for (const shape of credentialShapes(masked)) masked = masked.split(shape).join(SECRET_MASK);
     return masked;
   }

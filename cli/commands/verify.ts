@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from "commander";
-import { isCriticalFailure, type HealthResult } from "../../components/health/checks";
+import { describeResults, rankFailures, type HealthResult } from "../../components/health/checks";
 import { planStack, type Plan } from "../plan/plan";
 import { readStackSource } from "../plan/stackFiles";
 import { workflowExitCode } from "../workflow/errors";
@@ -54,18 +54,15 @@ export async function verifyStack(flags: VerifyFlags, io: CommandIo): Promise<Ve
       );
     },
   });
-  const failures = results.filter(isCriticalFailure);
-  const warnings = results.filter((result) => !result.ok && !isCriticalFailure(result));
-  const listed = (of: HealthResult[]): string =>
-    of.map((f) => `${f.name} (${f.detail})`).join("; ");
+  const { failures, warnings } = rankFailures(results);
   io.out(
     [
       "",
       ...resultTable(results),
       "",
       failures.length === 0
-        ? `PASSED: ${results.length - warnings.length} of ${results.length} checks${warnings.length === 0 ? "" : `; the standby color is not healthy (warning, it does not carry traffic): ${listed(warnings)}`}`
-        : `FAILED: ${failures.length} of ${results.length} checks: ${listed(failures)}${warnings.length === 0 ? "" : `; warnings (standby): ${listed(warnings)}`}`,
+        ? `PASSED: ${results.length - warnings.length} of ${results.length} checks${warnings.length === 0 ? "" : `; the standby color is not healthy (warning, it does not carry traffic): ${describeResults(warnings)}`}`
+        : `FAILED: ${failures.length} of ${results.length} checks: ${describeResults(failures)}${warnings.length === 0 ? "" : `; warnings (standby): ${describeResults(warnings)}`}`,
       "",
     ].join("\n"),
   );

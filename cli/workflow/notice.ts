@@ -1,4 +1,4 @@
-import { isCriticalFailure, type HealthResult } from "../../components/health/checks";
+import { describeResults, rankFailures, type HealthResult } from "../../components/health/checks";
 import type { ParsedStackConfig } from "../../config/schema";
 import { triggerById } from "../../domain/change";
 import { otherColor } from "../../domain/colors";
@@ -55,16 +55,15 @@ function servicesStatus(input: NoticeInput): string {
   if (!verification) {
     return `UNVERIFIED: ${where}; run ${commandLine(["aitb", "verify", "--stack", plan.stack])}`;
   }
-  const failed = verification.filter(isCriticalFailure);
-  const warnings = verification.filter((result) => !result.ok && !isCriticalFailure(result));
-  if (failed.length === 0 && warnings.length === 0) {
+  const { failures, warnings } = rankFailures(verification);
+  if (failures.length === 0 && warnings.length === 0) {
     return `RUNNING: ${where}; all ${verification.length} checks passed`;
   }
-  if (failed.length === 0) {
-    return `RUNNING: ${where}; standby not healthy: ${warnings.map((w) => `${w.name} (${w.detail})`).join(", ")}`;
+  if (failures.length === 0) {
+    return `RUNNING: ${where}; standby not healthy: ${describeResults(warnings, ", ")}`;
   }
-  const state = failed.length === verification.length ? "DOWN" : "DEGRADED";
-  return `${state}: ${where}; failed: ${failed.map((f) => `${f.name} (${f.detail})`).join(", ")}`;
+  const state = failures.length === verification.length ? "DOWN" : "DEGRADED";
+  return `${state}: ${where}; failed: ${describeResults(failures, ", ")}`;
 }
 
 function tradingStatus(plan: Plan, config: ParsedStackConfig): string {

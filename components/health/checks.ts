@@ -38,6 +38,22 @@ export function isCriticalFailure(result: HealthResult): boolean {
   return !result.ok && result.severity === "critical";
 }
 
+/** The failed checks, ranked: failures (critical) first, then warnings (the standby color). */
+export function rankFailures(results: readonly HealthResult[]): {
+  failures: HealthResult[];
+  warnings: HealthResult[];
+} {
+  return {
+    failures: results.filter(isCriticalFailure),
+    warnings: results.filter((result) => !result.ok && !isCriticalFailure(result)),
+  };
+}
+
+/** `name (detail)` of each result, for one line of a report. */
+export function describeResults(results: readonly HealthResult[], separator = "; "): string {
+  return results.map((result) => `${result.name} (${result.detail})`).join(separator);
+}
+
 /**
  * The check runner, as a self-contained script for `node -e`: the health gate runs it during
  * `pulumi up` and `aitb verify` runs it from the command line, so both judge health the same way.
