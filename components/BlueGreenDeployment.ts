@@ -18,7 +18,9 @@ import { BackupPlan } from "./BackupPlan";
 import { DatabaseRestore } from "./DatabaseRestore";
 import { HealthGate } from "./HealthGate";
 import { ChangeRecord } from "./ChangeRecord";
-import { gateChecks } from "./health/gateChecks";
+import { gateChecks, prePromotionChecks, targetRouteUrls, trafficUrls } from "./health/gateChecks";
+import { PrePromotionAnalysis } from "./PrePromotionAnalysis";
+import type { HealthCheck } from "./health/checks";
 
 export interface BlueGreenDeploymentArgs {
   context: PlatformContext;
@@ -40,6 +42,8 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
   readonly backups: BackupPlan;
   readonly database: DatabaseHandle;
   readonly restore?: DatabaseRestore;
+  /** The post-promotion analysis's checks (none without a health gate): verify runs them. */
+  readonly checks: pulumi.Output<HealthCheck[]>;
 
   constructor(name: string, args: BlueGreenDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aitb:deploy:BlueGreenDeployment", name, {}, opts);
@@ -112,37 +116,70 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
     );
     this.slots = { [activeColor]: active, [standbyColor]: standby } as Record<Color, ColorSlot>;
 
+    const switchKey = [
+      activeColor,
+      ...COLORS.map((c) => `${c}=${this.spec.colors[c].release}`),
+    ].join(",");
+    const gate = config.healthGate;
+    const services = { blue: this.slots.blue.services, green: this.slots.green.services };
+    const analysisKey = `${args.context.project}/${args.context.stack}:${switchKey}`;
+    const endpointBeforeSwitch = platform.publicEndpoint();
+
+    // Order of a switch: the target analysed, the switch record moved (the old bot demotes
+    // itself and gives up the lease, traffic moves, the new bot takes the lease), then the
+    // post-promotion analysis.
+    const prePromotion = gate.enabled
+      ? new PrePromotionAnalysis(
+          `${name}-pre-promotion`,
+          {
+            platform,
+            checks: prePromotionChecks(this.spec, services, gate),
+            timeoutSeconds: gate.timeoutSeconds,
+            baselineUrls: endpointBeforeSwitch.apply((endpoint) =>
+              trafficUrls(this.spec, endpoint),
+            ),
+            baselineRequests: gate.postPromotion.requests,
+            targetRoutes: targetRouteUrls(this.spec, services),
+            successCondition: gate.postPromotion.successCondition,
+            targetColor: activeColor,
+            switchKey,
+            analysisKey,
+            dependsOn: active.services.map((s) => s.resource),
+          },
+          { parent: this },
+        )
+      : undefined;
+
     this.router = new TrafficRouter(
       `${name}-router`,
       {
         spec: this.spec,
         platform,
         dependsOn: [...standby.services, ...active.services].map((s) => s.resource),
-        switchAfter: [...active.services.map((s) => s.resource), ...snapshot],
+        switchAfter: [
+          ...active.services.map((s) => s.resource),
+          ...snapshot,
+          ...(prePromotion ? [prePromotion.step] : []),
+        ],
       },
       { parent: this },
     );
 
-    const switchKey = [
-      activeColor,
-      ...COLORS.map((c) => `${c}=${this.spec.colors[c].release}`),
-    ].join(",");
-    if (config.healthGate.enabled) {
-      const services = { blue: this.slots.blue.services, green: this.slots.green.services };
+    this.checks = gate.enabled
+      ? gateChecks(this.spec, services, this.router.publicEndpoint, gate)
+      : pulumi.output([]);
+    if (gate.enabled) {
       new HealthGate(
         `${name}-health`,
         {
           platform,
-          checks:
-            platform.healthChecks?.(this.spec, services, this.router.publicEndpoint) ??
-            gateChecks(
-              this.spec,
-              services,
-              this.router.publicEndpoint,
-              config.healthGate.heartbeatMaxAgeSeconds,
-            ),
-          timeoutSeconds: config.healthGate.timeoutSeconds,
+          checks: this.checks,
+          analysis: gate.postPromotion,
+          trafficUrls: this.router.publicEndpoint.apply((endpoint) =>
+            trafficUrls(this.spec, endpoint),
+          ),
           switchKey,
+          analysisKey,
           dependsOn: [...this.router.resources, standby.bot, active.bot],
         },
         { parent: this },

@@ -1,23 +1,36 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HEALTH_CHECKS_ENV } from "../contract/resources";
-import { HEALTH_CHECK_SCRIPT, type HealthCheck } from "./health/checks";
+import { ANALYSIS_STAGE_ENV, HEALTH_CHECKS_ENV } from "../contract/resources";
+import {
+  ANALYSIS_ENV,
+  ANALYSIS_KEY_ENV,
+  ANALYSIS_SCRIPT,
+  TRAFFIC_URLS_ENV,
+  type AnalysisSpec,
+} from "./health/analysis";
+import type { HealthCheck } from "./health/checks";
 import { localCommand } from "./platform/localCommand";
 import type { Platform } from "./platform/types";
 
 export interface HealthGateArgs {
-  /** Runs the checks: a local command, or the target's own runner. */
+  /** Runs the analysis: a local command, or the target's own runner. */
   platform: Platform;
   checks: pulumi.Input<HealthCheck[]>;
-  timeoutSeconds: number;
+  analysis: AnalysisSpec;
+  /** The public routes whose error rate and p99 latency are measured against the baseline. */
+  trafficUrls: pulumi.Input<string[]>;
   /** Changes whenever routing or pins change, so the gate runs again after every switch. */
   switchKey: string;
+  /** The same key the pre-promotion analysis left its baseline under. */
+  analysisKey: string;
   dependsOn: pulumi.Resource[];
 }
 
 /**
- * The runbook's post-rollback checks as a step of `pulumi up`: runs after the router and fails
- * the update when a service is unhealthy, reports the wrong color or release, or the bot's
- * heartbeat is stale.
+ * The post-promotion analysis, the last step of `pulumi up`: after the switch, a window of
+ * measurements (aitb:healthGate.postPromotion) of every service's health, the bots' modes and
+ * heartbeats, the trading checks and the traffic through the proxy against the pre-switch
+ * baseline. It fails the update when more measurements fail than the failure limit allows;
+ * `aitb up` then reverts an urgent switch.
  */
 export class HealthGate extends pulumi.ComponentResource {
   readonly gate: pulumi.Resource;
@@ -29,10 +42,13 @@ export class HealthGate extends pulumi.ComponentResource {
       {
         name: `${name}-checks`,
         interpreter: ["node", "-e"],
-        create: HEALTH_CHECK_SCRIPT,
+        create: ANALYSIS_SCRIPT,
         environment: {
           [HEALTH_CHECKS_ENV]: pulumi.output(args.checks).apply((checks) => JSON.stringify(checks)),
-          AITB_HEALTH_TIMEOUT_SECONDS: String(args.timeoutSeconds),
+          [ANALYSIS_ENV]: JSON.stringify(args.analysis),
+          [TRAFFIC_URLS_ENV]: pulumi.output(args.trafficUrls).apply((urls) => JSON.stringify(urls)),
+          [ANALYSIS_KEY_ENV]: args.analysisKey,
+          [ANALYSIS_STAGE_ENV]: "post-promotion",
           AITB_ROLE: "health-gate",
         },
         triggers: [args.switchKey],

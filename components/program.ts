@@ -31,6 +31,10 @@ export async function aitbProgram(options: ProgramOptions = {}): Promise<Record<
       blue: deployment.slots.blue.healthUrls,
       green: deployment.slots.green.healthUrls,
     },
+    // What `aitb verify` checks, by check name: the endpoints as deployed, never a placeholder.
+    checkUrls: deployment.checks.apply((checks) =>
+      Object.fromEntries(checks.map((check) => [check.name, check.url])),
+    ),
     backupLocations: deployment.backups.locations,
     databases: { live: deployment.database.identity, restored: deployment.restore?.target ?? null },
     change: settings.config.change,

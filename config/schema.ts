@@ -447,11 +447,47 @@ export const azureSchema = z
   })
   .strict();
 
+/** The trading-operations checks (contract/tradingChecks.ts), before a switch and after it. */
+export const tradingChecksSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    marketDataMaxAgeSeconds: z.number().int().min(1).max(3600).default(30),
+    inferenceBudgetMs: z.number().int().min(10).max(60_000).default(1000),
+  })
+  .strict();
+
+export const successConditionSchema = z
+  .object({
+    maxErrorRate: z.number().min(0).max(1).default(0.01),
+    maxLatencyDegradationPercent: z.number().min(0).max(1000).default(75),
+    minLatencyIncreaseMs: z.number().min(0).max(60_000).default(25),
+  })
+  .strict();
+
+/** The post-promotion analysis (components/health/analysis.ts), as Argo Rollouts declares one. */
+export const postPromotionSchema = z
+  .object({
+    initialDelaySeconds: z.number().int().min(0).max(600).default(5),
+    intervalSeconds: z.number().int().min(1).max(600).default(10),
+    count: z.number().int().min(1).max(100).default(3),
+    failureLimit: z.number().int().min(0).max(99).default(0),
+    requests: z.number().int().min(1).max(1000).default(50),
+    successCondition: successConditionSchema.default(successConditionSchema.parse({})),
+  })
+  .strict()
+  .refine((analysis) => analysis.failureLimit < analysis.count, {
+    message: "failureLimit must be below count, or the analysis could never fail",
+    path: ["failureLimit"],
+  });
+
 export const healthGateSchema = z
   .object({
     enabled: z.boolean().default(true),
+    /** How long the pre-promotion analysis waits for the target color to become healthy. */
     timeoutSeconds: z.number().int().min(5).max(1800).default(300),
     heartbeatMaxAgeSeconds: z.number().int().min(10).max(3600).default(120),
+    tradingChecks: tradingChecksSchema.default(tradingChecksSchema.parse({})),
+    postPromotion: postPromotionSchema.default(postPromotionSchema.parse({})),
   })
   .strict();
 
@@ -464,6 +500,17 @@ export const releaseHistoryEntrySchema = z
     change: recordText("expected the change it went live with").optional(),
     /** Content digest of the release when it went live (domain/releaseDigest.ts). */
     digest: digest.optional(),
+    /**
+     * Set when the release failed its post-promotion analysis or verification while live: it is
+     * never offered as a known-good rollback target again.
+     */
+    failedAnalysis: z
+      .object({
+        at: isoInstant,
+        reason: recordText("expected what failed"),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -172,9 +172,23 @@ export function stackOfUrn(urn: string): string | undefined {
 /** The variable through which the health gate's command receives its checks (components/HealthGate.ts). */
 export const HEALTH_CHECKS_ENV = "AITB_HEALTH_CHECKS";
 
-/** The health gate's checks as JSON text, when the resource is the gate's command. */
+/** Which analysis a health-gate command runs: before the switch record moves, or after. */
+export const ANALYSIS_STAGE_ENV = "AITB_ANALYSIS_STAGE";
+
+/**
+ * The checks of the post-promotion analysis (the health gate after the switch) as JSON text, when
+ * the resource is its command: what `aitb verify` runs against the deployed stack.
+ */
 export function healthChecksOf(resource: ResourceView): string | undefined {
-  return envOf(resource)[HEALTH_CHECKS_ENV];
+  const env = envOf(resource);
+  if (env[ANALYSIS_STAGE_ENV] === "pre-promotion") return undefined;
+  return env[HEALTH_CHECKS_ENV];
+}
+
+/** The checks of the pre-promotion analysis as JSON text, when the resource is its command. */
+export function prePromotionChecksOf(resource: ResourceView): string | undefined {
+  const env = envOf(resource);
+  return env[ANALYSIS_STAGE_ENV] === "pre-promotion" ? env[HEALTH_CHECKS_ENV] : undefined;
 }
 
 /** What a resource is, for a review: its role, and the service and color it belongs to. */

@@ -158,8 +158,11 @@ export function settingMap(value: object): SettingMap {
 }
 
 /** Releases that were live on the stack before, oldest first, from the config's release history. */
-export function knownGoodReleases(history: readonly { release: string }[]): string[] {
-  return [...new Set(history.map((entry) => entry.release))];
+export function knownGoodReleases(
+  history: readonly { release: string; failedAnalysis?: unknown }[],
+): string[] {
+  const failed = new Set(history.filter((e) => e.failedAnalysis).map((e) => e.release));
+  return [...new Set(history.map((entry) => entry.release))].filter((r) => !failed.has(r));
 }
 
 /** The digest each release had when it went live, from the release history (the first one wins). */

@@ -5,7 +5,9 @@
  * with the service's name, color, release and status (and, for the bot, its trading mode, lease
  * and heartbeat), and every other path with a tiny JSON body naming the color that answered. As
  * the bot it runs the contract's trading loop (trader.ts): it learns the desired color from the
- * switch record and trades live only under the trading lease, placing simulated orders.
+ * switch record and trades live only under the trading lease, placing simulated orders. Each
+ * service answers its trading probes (probes.ts) and, started with AITB_FAULT_SWITCHES=on for a
+ * test or a drill, the fault switches (faults.ts).
  *
  * It imports only `node:` built-ins, this folder's modules and `pg` (loaded only by a bot with a
  * PostgreSQL lease), so that its Dockerfile can build it from this folder alone; the small type
@@ -13,7 +15,17 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  affectsRoutes,
+  FAULTS_PATH,
+  faultSwitchesFromEnv,
+  parseFaults,
+  type Faults,
+} from "./faults";
+import { readJsonBody } from "./jsonBody";
 import { openLease, type TradingLease } from "./lease";
+import type { Notification } from "./notifySink";
+import { PROBE_PREFIX, probeAt, Probes } from "./probes";
 import { leaseHolder, Trader, type StandbyMode, type TradingState } from "./trader";
 
 export type Color = "blue" | "green";
@@ -41,6 +53,8 @@ export const DEFAULT_LEASE_TTL_MS = 15_000;
 export const DEFAULT_ORDER_INTERVAL_MS = 1_000;
 /** The bot's trading state with every stretch of live trading (for drills and audits). */
 export const TRADING_PATH = "/_aitb/trading";
+/** The prefix of the service's own paths (trading state, probes, fault switches). */
+const OWN_PREFIX = "/_aitb/";
 
 export interface ReferenceServiceOptions {
   /** AITB_SERVICE: the service this instance stands in for (`bot` adds mode and heartbeat). */
@@ -89,6 +103,15 @@ export interface ReferenceServiceOptions {
   shutdownTimeoutMs?: number;
   /** Where the bot reports lease events (acquired, released, lost). */
   log?: (event: string, extra?: Record<string, unknown>) => void;
+  /** AITB_SYMBOL, bot only: the symbol of the simulated market data feed. Default BTC-USD. */
+  symbol?: string;
+  /** AITB_NOTIFY_SINK, notifier only: file the test messages go to. Unset: kept in memory. */
+  notifySink?: string;
+  /**
+   * AITB_FAULT_SWITCHES=on: answer the fault switches (faults.ts) at /_aitb/faults, for tests and
+   * drills only. The deploy stack never sets it.
+   */
+  faultSwitches?: boolean;
 }
 
 /** The JSON body of the health endpoint. */
@@ -109,6 +132,8 @@ export interface ReferenceService {
   port: number;
   /** Stops accepting connections, lets in-flight requests finish, then resolves. Idempotent. */
   close(): Promise<void>;
+  /** The notifier's test messages kept in memory (none with a sink file, none for others). */
+  notifications(): readonly Notification[];
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -157,6 +182,7 @@ interface Settings {
   heartbeatFrozenAt?: Date;
   keepAliveTimeoutMs: number;
   shutdownTimeoutMs: number;
+  faultSwitches: boolean;
 }
 
 function settingsFrom(options: ReferenceServiceOptions): Settings {
@@ -172,6 +198,9 @@ function settingsFrom(options: ReferenceServiceOptions): Settings {
   );
   if (heartbeatIntervalMs === 0) {
     throw new Error("AITB_HEARTBEAT_INTERVAL_MS is 0; expected a positive interval");
+  }
+  if (options.symbol !== undefined && !options.symbol) {
+    throw new Error("AITB_SYMBOL is empty; expected a market symbol such as BTC-USD");
   }
   return {
     service: options.service,
@@ -210,6 +239,7 @@ function settingsFrom(options: ReferenceServiceOptions): Settings {
       "shutdownTimeoutMs",
       options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
     ),
+    faultSwitches: options.faultSwitches === true,
   };
 }
 
@@ -257,6 +287,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ReferenceS
     ),
     heartbeatFrozenAt: optional("AITB_HEARTBEAT_FROZEN_AT"),
     databaseUrl: optional("DATABASE_URL"),
+    symbol: optional("AITB_SYMBOL"),
+    notifySink: optional("AITB_NOTIFY_SINK"),
+    faultSwitches: faultSwitchesFromEnv(env.AITB_FAULT_SWITCHES),
   };
 }
 
@@ -269,6 +302,30 @@ function listen(server: http.Server, port: number, host: string): Promise<number
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/**
+ * What a bot under the reportLive fault reports about trading: live, holding the lease, though
+ * its trading loop (if any) neither takes the lease nor places an order for it.
+ */
+function reportedLive(
+  trading: TradingState | undefined,
+  settings: Pick<Settings, "color" | "release">,
+): TradingState {
+  const state: TradingState = trading ?? {
+    tradingMode: "live",
+    lease: { store: "none", holder: `bot-${settings.color}@${settings.release}`, held: true },
+    ordersPlaced: 0,
+    lastCycle: new Date().toISOString(),
+  };
+  const live: TradingState = {
+    ...state,
+    tradingMode: "live",
+    lease: { ...state.lease, held: true },
+  };
+  // `problem` says why a bot is not live; a live report has none.
+  delete live.problem;
+  return live;
 }
 
 /** Starts the reference service in this process. */
@@ -301,6 +358,17 @@ export async function startReferenceService(
     }, settings.heartbeatIntervalMs);
     heartbeat.unref();
   }
+  const probes = new Probes({
+    service: settings.service,
+    color: settings.color,
+    release: settings.release,
+    symbol: options.symbol,
+    notifySink: options.notifySink,
+  });
+
+  let faults: Faults = {};
+  // Read on every request to an ordinary path; true only while a route fault is set.
+  let routeFaulted = false;
 
   const healthBody = (): string => {
     const trading = trader?.state();
@@ -311,13 +379,21 @@ export async function startReferenceService(
       status: settings.status,
       ...(settings.isBot
         ? {
-            tradingMode: trading?.tradingMode ?? settings.tradingMode,
-            // The trading loop's last completed cycle, unless a test froze the heartbeat.
+            tradingMode: faults.reportLive
+              ? "live"
+              : (trading?.tradingMode ?? settings.tradingMode),
             lastHeartbeat:
-              trading && settings.heartbeatFrozenAt === undefined
-                ? trading.lastCycle
-                : lastHeartbeat,
-            ...(trading ? { trading } : {}),
+              faults.heartbeatAgeSeconds !== undefined
+                ? new Date(Date.now() - faults.heartbeatAgeSeconds * 1000).toISOString()
+                : // The trading loop's last completed cycle, unless a test froze the heartbeat.
+                  trading && settings.heartbeatFrozenAt === undefined
+                  ? trading.lastCycle
+                  : lastHeartbeat,
+            ...(faults.reportLive
+              ? { trading: reportedLive(trading, settings) }
+              : trading
+                ? { trading }
+                : {}),
           }
         : {}),
       startedAt,
@@ -349,6 +425,115 @@ export async function startReferenceService(
     res.writeHead(statusCode, head);
     res.end(req.method === "HEAD" ? undefined : body);
   };
+  /** An answer that is not a cached page: the probes, the fault switches, their errors. */
+  const sendJson = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    statusCode: number,
+    body: unknown,
+    headers: http.OutgoingHttpHeaders = {},
+  ): void => {
+    // A delayed answer whose client has gone.
+    if (res.destroyed || res.headersSent) return;
+    send(req, res, statusCode, JSON.stringify(body), { "cache-control": "no-store", ...headers });
+  };
+  const methodNotAllowed = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    allowed: readonly string[],
+  ): void => {
+    const error = `method not allowed; use ${allowed.join(" or ")}`;
+    sendJson(req, res, 405, { error }, { allow: allowed.join(", ") });
+  };
+  /** The request's JSON body, or undefined once a 400 or 413 has been answered. */
+  const bodyOf = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<{ value: unknown } | undefined> => {
+    const read = await readJsonBody(req);
+    if (read.ok) return { value: read.value };
+    if (read.statusCode !== 0) {
+      // The unread rest of a body over the limit must not be taken for the next request.
+      const headers = read.statusCode === 413 ? { connection: "close" } : {};
+      sendJson(req, res, read.statusCode, { error: read.error }, headers);
+    }
+    return undefined;
+  };
+
+  const answerProbe = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+  ): Promise<void> => {
+    const probe = probeAt(path);
+    if (!probe || probe.service !== settings.service) {
+      const error = probe
+        ? `${path} is answered by the ${probe.service} service, not ${settings.service}`
+        : `no trading probe at ${path}`;
+      sendJson(req, res, 404, { error });
+      return;
+    }
+    const allowed = probe.method === "GET" ? ["GET", "HEAD"] : [probe.method];
+    if (!allowed.includes(req.method ?? "")) {
+      methodNotAllowed(req, res, allowed);
+      return;
+    }
+    let body: unknown;
+    if (probe.method === "POST") {
+      const read = await bodyOf(req, res);
+      if (!read) return;
+      body = read.value;
+    }
+    const answer = await probes.answer(probe.kind, body, faults);
+    sendJson(req, res, answer.statusCode, answer.body);
+  };
+
+  const answerFaults = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.method === "GET" || req.method === "HEAD") {
+      sendJson(req, res, 200, faults);
+      return;
+    }
+    if (req.method !== "POST") {
+      methodNotAllowed(req, res, ["GET", "HEAD", "POST"]);
+      return;
+    }
+    const read = await bodyOf(req, res);
+    if (!read) return;
+    try {
+      faults = parseFaults(read.value);
+    } catch (error) {
+      sendJson(req, res, 400, { error: (error as Error).message });
+      return;
+    }
+    routeFaulted = affectsRoutes(faults);
+    sendJson(req, res, 200, faults);
+  };
+
+  const answerFaultedRoute = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+  ): Promise<void> => {
+    const { routeStatus, routeDelayMs } = faults;
+    if (routeDelayMs) await new Promise((resolve) => setTimeout(resolve, routeDelayMs));
+    if (res.destroyed) return;
+    if (routeStatus === undefined) {
+      send(req, res, 200, `${identityPrefix},"path":${JSON.stringify(path)}}`);
+      return;
+    }
+    const error = `answering ${routeStatus} (fault switch routeStatus)`;
+    send(
+      req,
+      res,
+      routeStatus,
+      `${identityPrefix},"path":${JSON.stringify(path)},"error":${JSON.stringify(error)}}`,
+    );
+  };
+
+  const failed =
+    (req: http.IncomingMessage, res: http.ServerResponse) =>
+    (error: unknown): void =>
+      sendJson(req, res, 500, { error: error instanceof Error ? error.message : String(error) });
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? "/";
@@ -364,9 +549,23 @@ export async function startReferenceService(
       send(req, res, 200, healthBody(), { "cache-control": "no-store" });
       return;
     }
-    if (trader && path === TRADING_PATH) {
-      const body = { ...trader.state(), liveIntervals: trader.liveIntervals() };
-      send(req, res, 200, JSON.stringify(body), { "cache-control": "no-store" });
+    if (path.startsWith(OWN_PREFIX)) {
+      if (trader && path === TRADING_PATH) {
+        const body = { ...trader.state(), liveIntervals: trader.liveIntervals() };
+        send(req, res, 200, JSON.stringify(body), { "cache-control": "no-store" });
+        return;
+      }
+      if (path === PROBE_PREFIX || path.startsWith(`${PROBE_PREFIX}/`)) {
+        answerProbe(req, res, path).catch(failed(req, res));
+        return;
+      }
+      if (settings.faultSwitches && path === FAULTS_PATH) {
+        answerFaults(req, res).catch(failed(req, res));
+        return;
+      }
+    }
+    if (routeFaulted) {
+      answerFaultedRoute(req, res, path).catch(failed(req, res));
       return;
     }
     send(req, res, 200, `${identityPrefix},"path":${JSON.stringify(path)}}`);
@@ -384,12 +583,14 @@ export async function startReferenceService(
     throw error;
   }
   trader?.start();
+  probes.start();
 
   let closed: Promise<void> | undefined;
   const closeServer = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       closing = true;
       if (heartbeat) clearInterval(heartbeat);
+      probes.close();
       // In-flight requests finish and answer with `Connection: close`; idle keep-alive
       // connections close now; whatever is left after the grace period is dropped.
       const deadline = setTimeout(() => server.closeAllConnections(), settings.shutdownTimeoutMs);
@@ -410,7 +611,7 @@ export async function startReferenceService(
     return closed;
   };
 
-  return { port, close };
+  return { port, close, notifications: () => probes.delivered() };
 }
 
 /** Runs the service from the environment until SIGTERM or SIGINT. */

@@ -28,6 +28,8 @@ export interface RollbackFlags {
   expires?: string;
   requestedBy?: string;
   trigger?: string;
+  /** What failed: marks the release being left as failed in aitb:releaseHistory. */
+  failedAnalysis?: string;
   force?: boolean;
   dryRun?: boolean;
   now?: Date;
@@ -101,7 +103,7 @@ export async function runRollback(flags: RollbackFlags, io: CommandIo): Promise<
     });
 
     const editor = new StackFileEditor(original.stackText, file);
-    applyRollback(editor, config, intent);
+    applyRollback(editor, config, intent, flags.failedAnalysis);
     const after = editor.text();
     const projectText = fs.readFileSync(path.join(io.root, "Pulumi.yaml"), "utf8");
     const edited = assembleStackSource(flags.stack, projectText, after, file);
@@ -175,6 +177,10 @@ export function rollbackCommand(): Command {
     .option(
       "--trigger <id>",
       "trigger condition of the decision matrix (e.g. bot-execution-errors)",
+    )
+    .option(
+      "--failed-analysis <what failed>",
+      "mark the release being left as failed in aitb:releaseHistory (its analysis or verification failed), so it is never offered as known-good again",
     )
     .option("--force", "write the change even when a mandatory policy denies it")
     .option("--dry-run", "judge and show the change without writing the file")

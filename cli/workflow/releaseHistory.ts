@@ -29,6 +29,11 @@ function byActivation(history: readonly ReleaseHistoryEntry[]): ReleaseHistoryEn
   );
 }
 
+/** Releases that failed their analysis or verification while live (`failedAnalysis`). */
+export function failedReleases(history: readonly ReleaseHistoryEntry[]): Set<string> {
+  return new Set(history.filter((entry) => entry.failedAnalysis).map((entry) => entry.release));
+}
+
 /**
  * The default target of a full rollback: the newest release that was live before and is not the
  * release live now (the one being rolled back from).
@@ -37,7 +42,10 @@ export function lastKnownGood(
   history: readonly ReleaseHistoryEntry[],
   liveRelease: string,
 ): string | undefined {
-  const earlier = byActivation(history).filter((entry) => entry.release !== liveRelease);
+  const failed = failedReleases(history);
+  const earlier = byActivation(history).filter(
+    (entry) => entry.release !== liveRelease && !failed.has(entry.release),
+  );
   return earlier.length > 0 ? earlier[earlier.length - 1].release : undefined;
 }
 

@@ -11,6 +11,7 @@ export function applyRollback(
   editor: StackFileEditor,
   config: ParsedStackConfig,
   intent: RollbackIntent,
+  failedAnalysis?: string,
 ): void {
   if (intent.activeColor) editor.set("activeColor", [], intent.activeColor);
   if (intent.repin) editor.set("slots", [intent.repin.color, "release"], intent.repin.to);
@@ -46,7 +47,15 @@ export function applyRollback(
       const inFile = editor.get("releaseHistory");
       (Array.isArray(inFile) ? inFile : []).forEach((entry: unknown, index) => {
         const open = typeof entry === "object" && entry !== null && !("deactivatedAt" in entry);
-        if (open) editor.set("releaseHistory", [index, "deactivatedAt"], intent.change.at);
+        if (!open) return;
+        editor.set("releaseHistory", [index, "deactivatedAt"], intent.change.at);
+        // The release being left failed while live: never a known-good target again.
+        if (failedAnalysis) {
+          editor.set("releaseHistory", [index, "failedAnalysis"], {
+            at: intent.change.at,
+            reason: failedAnalysis,
+          });
+        }
       });
       editor.append(
         "releaseHistory",

@@ -4,7 +4,6 @@ import type { ServiceSpec, DeploymentSpec } from "../../domain/deployment";
 import type { Route } from "../../domain/routing";
 import type { RestorePoint } from "../../domain/restore";
 import type { ParsedStackConfig, Release, SecretKey } from "../../config/schema";
-import type { HealthCheck } from "../health/checks";
 
 /** What every adapter is given: validated config and secrets, never raw pulumi.Config. */
 export interface PlatformContext {
@@ -26,6 +25,16 @@ export interface ServiceHandle {
   resource: pulumi.Resource;
   /** Health URL reachable from where `pulumi up` runs, when there is one. */
   healthUrl?: pulumi.Output<string>;
+  /**
+   * The URL of one of the service's trading probes (a path of contract/tradingChecks.ts), reachable
+   * from where `pulumi up` runs, when there is one.
+   */
+  probeUrl?: (path: string) => pulumi.Output<string>;
+  /**
+   * Any path of the service, called directly from where `pulumi up` runs, where the target allows
+   * it (loopback, Docker): the pre-promotion analysis calls the target's routes this way.
+   */
+  directUrl?: (path: string) => pulumi.Output<string>;
 }
 
 export interface ServiceRequest {
@@ -105,20 +114,15 @@ export interface Platform {
   database(parent: pulumi.Resource): DatabaseHandle;
   service(request: ServiceRequest, parent: pulumi.Resource): ServiceHandle;
   router(request: RouterRequest, parent: pulumi.Resource): RouterHandle;
+  /**
+   * The public base URL the router will answer on, known before the router is declared: the
+   * pre-promotion analysis measures the traffic through it before the switch.
+   */
+  publicEndpoint(): pulumi.Output<string>;
   snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle;
   /** Keeps a release's own service configuration (images, env, files) under that release's key. */
   configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle;
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle;
-  /**
-   * The checks the health gate runs after the router, with URLs reachable from `pulumi up`; a target
-   * without its own gets every service's health URL and the public routes
-   * (components/health/gateChecks.ts).
-   */
-  healthChecks?(
-    spec: DeploymentSpec,
-    services: Record<Color, ServiceHandle[]>,
-    publicEndpoint: pulumi.Output<string>,
-  ): pulumi.Output<HealthCheck[]>;
   /**
    * Runs a component's step on a target without @pulumi/command's provider (loopback). Targets
    * without it get a `command:local:Command` (components/platform/localCommand.ts).

@@ -1,9 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../../config/errors";
-import type { Color } from "../../../domain/colors";
 import type { Release } from "../../../config/schema";
 import type { DeploymentSpec } from "../../../domain/deployment";
-import type { HealthCheck } from "../../health/checks";
 import type {
   BackupHandle,
   DatabaseHandle,
@@ -22,12 +20,11 @@ import { azureConfigIssues } from "./configChecks";
 import { liveServer, restoredServer, type ServerHandle } from "./database";
 import { forensicJob, forensicRun, MANUAL_COPY_PREFIX, type ForensicJob } from "./forensicCopy";
 import { buildFoundation, type Foundation } from "./foundation";
-import { gateChecks, publicRouteChecks } from "../../health/gateChecks";
 import { azureNames, HEALTH_APP, PROXY_APP, type AzureConfig, type AzureNames } from "./names";
 import { nameAfter } from "./outputs";
 import { onDemandBackupsSupported, preSwitchBackup, preSwitchBackupName } from "./preSwitchBackup";
 import { healthApp, proxyApp } from "./proxyApp";
-import { healthRoute, renderHealthSite, renderProxySite } from "./proxySite";
+import { healthRoute, probeRoute, renderHealthSite, renderProxySite } from "./proxySite";
 import { serviceApp } from "./serviceApp";
 import { switchRecordBlob, switchRecordUrl } from "./switchRecord";
 import { switchRecordOf } from "../../../domain/switchRecord";
@@ -213,6 +210,12 @@ export class AzurePlatform implements Platform {
       healthUrl: healthEndpoint?.apply(
         (endpoint) => `${endpoint}${healthRoute(spec.service, spec.color)}`,
       ),
+      probeUrl: healthEndpoint
+        ? (probePath) =>
+            healthEndpoint.apply(
+              (endpoint) => `${endpoint}${probeRoute(spec.service, spec.color, probePath)}`,
+            )
+        : undefined,
     };
   }
 
@@ -367,18 +370,7 @@ export class AzurePlatform implements Platform {
     };
   }
 
-  /**
-   * With a health-only app, every service of both colors and the public routes; without one
-   * (no aitb:azure.healthCheckSources) only the public routes, the one thing reachable from
-   * where `pulumi up` runs.
-   */
-  healthChecks(
-    spec: DeploymentSpec,
-    services: Record<Color, ServiceHandle[]>,
-    publicEndpoint: pulumi.Output<string>,
-  ): pulumi.Output<HealthCheck[]> {
-    const heartbeat = this.context.config.healthGate.heartbeatMaxAgeSeconds;
-    if (this.built.healthEndpoint) return gateChecks(spec, services, publicEndpoint, heartbeat);
-    return publicEndpoint.apply((endpoint) => publicRouteChecks(spec, endpoint));
+  publicEndpoint(): pulumi.Output<string> {
+    return this.built.publicEndpoint;
   }
 }

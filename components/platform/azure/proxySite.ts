@@ -9,6 +9,7 @@ import {
 } from "../../../domain/nginxSite";
 import { routedServices } from "../../../domain/routing";
 import type { ServiceName } from "../../../domain/services";
+import { PROBE_PREFIX, TRADING_PROBES } from "../../../contract/tradingChecks";
 import { appName } from "./names";
 import { INGRESS_PORT } from "./serviceApp";
 import { SWITCH_RECORD_MOUNT } from "./switchRecord";
@@ -21,6 +22,14 @@ export const HEALTH_ROUTE_PREFIX = "/_aitb/health/";
 
 export function healthRoute(service: ServiceName, color: Color): string {
   return `${HEALTH_ROUTE_PREFIX}${appName(service, color)}`;
+}
+
+/**
+ * The health-only route of one of a service's trading probes (contract/tradingChecks.ts):
+ * /_aitb/probe/<service>-<color>/<probe>, which the health-only app sends to the probe's path.
+ */
+export function probeRoute(service: ServiceName, color: Color, probePath: string): string {
+  return `${PROBE_PREFIX}/${appName(service, color)}${probePath.slice(PROBE_PREFIX.length)}`;
 }
 
 export interface ProxySiteOptions {
@@ -78,7 +87,8 @@ export function renderProxySite(options: ProxySiteOptions): string {
 }
 
 /**
- * The health-only routes, /_aitb/health/<service>-<color> for every service of both colors, so the
+ * The health-only routes, /_aitb/health/<service>-<color> for every service of both colors and
+ * /_aitb/probe/<service>-<color>/<probe> for its trading probes, so the
  * health gate, which runs where `pulumi up` runs, can check the standby and internal services.
  * Exact paths only; everything else is 404. It names no active color or release, so a switch
  * leaves it unchanged. Who may call it is decided by its app's ingress, not here: behind the
@@ -88,16 +98,23 @@ export function renderProxySite(options: ProxySiteOptions): string {
  */
 export function healthSiteModel(spec: DeploymentSpec, clientKeepaliveSeconds: number): NginxSite {
   const locations: NginxLocation[] = COLORS.flatMap((color) =>
-    spec.colors[color].services.map((service): NginxLocation => {
+    spec.colors[color].services.flatMap((service): NginxLocation[] => {
       const upstream = appName(service.service, color);
-      return {
+      const route = (path: string, upstreamPath: string): NginxLocation => ({
         kind: "exact",
-        path: healthRoute(service.service, color),
+        path,
         upstream: { host: upstream, port: INGRESS_PORT },
-        upstreamPath: service.settings.healthPath,
+        upstreamPath,
         headers: [["Host", upstream]],
         access: [],
-      };
+      });
+      const probes = Object.values(TRADING_PROBES).filter(
+        (probe) => probe.service === service.service,
+      );
+      return [
+        route(healthRoute(service.service, color), service.settings.healthPath),
+        ...probes.map((probe) => route(probeRoute(service.service, color, probe.path), probe.path)),
+      ];
     }),
   );
   return {

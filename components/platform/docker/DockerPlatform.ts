@@ -295,10 +295,19 @@ export class DockerPlatform implements Platform {
         deleteBeforeReplace: true,
       }),
     );
+    const direct = (servicePath: string) =>
+      pulumi.output(`http://127.0.0.1:${hostPort}${servicePath}`);
     return {
       resource: container,
       healthUrl: pulumi.output(`http://127.0.0.1:${hostPort}${settings.healthPath}`),
+      probeUrl: direct,
+      directUrl: direct,
     };
+  }
+
+  publicEndpoint(): pulumi.Output<string> {
+    const { proxy } = this.context.config;
+    return pulumi.output(`http://${proxy.hostname}:${proxy.publicPort}`);
   }
 
   router(request: RouterRequest, parent: pulumi.Resource): RouterHandle {
@@ -372,7 +381,7 @@ export class DockerPlatform implements Platform {
       this.opts(parent, { dependsOn: [siteFile, switchRecord], deleteBeforeReplace: true }),
     );
     return {
-      publicEndpoint: pulumi.output(`http://${config.proxy.hostname}:${config.proxy.publicPort}`),
+      publicEndpoint: this.publicEndpoint(),
       switchRecord,
       resources: [siteFile, switchRecord, proxy],
     };

@@ -258,7 +258,14 @@ export class LoopbackPlatform implements Platform {
       },
       { parent, dependsOn: request.dependsOn },
     );
-    return { resource: service, healthUrl: pulumi.output(healthUrl) };
+    const direct = (servicePath: string) =>
+      pulumi.output(`http://${this.host}:${port}${servicePath}`);
+    return {
+      resource: service,
+      healthUrl: pulumi.output(healthUrl),
+      probeUrl: direct,
+      directUrl: direct,
+    };
   }
 
   router(request: RouterRequest, parent: pulumi.Resource): RouterHandle {
@@ -308,10 +315,14 @@ export class LoopbackPlatform implements Platform {
       { parent, dependsOn: [...request.dependsOn, switchRecord] },
     );
     return {
-      publicEndpoint: pulumi.output(`http://${this.host}:${port}`),
+      publicEndpoint: this.publicEndpoint(),
       switchRecord,
       resources: [switchRecord, proxy],
     };
+  }
+
+  publicEndpoint(): pulumi.Output<string> {
+    return pulumi.output(`http://${this.host}:${this.settings.proxyPort}`);
   }
 
   private get proxyPrefix(): string {

@@ -1,0 +1,89 @@
+import { CHECK_FUNCTIONS } from "./checks";
+
+/**
+ * The post-promotion analysis, in the spirit of Argo Rollouts' AnalysisTemplate: after the switch,
+ * `count` measurements `intervalSeconds` apart (the first after `initialDelaySeconds`); the
+ * analysis fails as soon as more than `failureLimit` measurements failed. A measurement fails when
+ * a critical check fails (the new active color's health, heartbeat and trading checks, the public
+ * routes) or the traffic through the proxy misses the success condition against the pre-switch
+ * baseline.
+ */
+export interface AnalysisSpec {
+  initialDelaySeconds: number;
+  intervalSeconds: number;
+  count: number;
+  failureLimit: number;
+  /** Requests per public route and measurement. */
+  requests: number;
+  successCondition: SuccessCondition;
+}
+
+export interface SuccessCondition {
+  /** Share of requests answered 5xx or not at all. */
+  maxErrorRate: number;
+  /**
+   * p99 latency through the proxy may exceed the baseline's by this much (the decision matrix's
+   * "performance degradation > 75 %")...
+   */
+  maxLatencyDegradationPercent: number;
+  /** ...and only counts once it is also this many milliseconds slower (loopback p99s are ~1 ms). */
+  minLatencyIncreaseMs: number;
+}
+
+/** Traffic through the proxy, as the pre-promotion analysis measured it before the switch. */
+export interface TrafficBaseline {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p99Ms: number;
+}
+
+/** The variables that carry the analysis settings and the routes it measures. */
+export const ANALYSIS_ENV = "AITB_ANALYSIS";
+export const TRAFFIC_URLS_ENV = "AITB_TRAFFIC_URLS";
+/** Names the switch both analyses belong to: the pre-promotion one leaves its baseline under it. */
+export const ANALYSIS_KEY_ENV = "AITB_ANALYSIS_KEY";
+
+/**
+ * The analysis as a self-contained `node -e` script. Input: AITB_HEALTH_CHECKS, AITB_ANALYSIS
+ * (AnalysisSpec), AITB_TRAFFIC_URLS (JSON string[]), AITB_ANALYSIS_KEY (the pre-promotion
+ * analysis's baseline for this switch is read from where it left it; none: error rates alone). Output, one JSON line each:
+ * the failing results of every measurement, `{"measurement": n, ...}`, and last
+ * `{"analysis": "passed" | "failed", ...}`; exit 1 when it failed.
+ */
+export const ANALYSIS_SCRIPT = String.raw`
+${CHECK_FUNCTIONS}
+const checks = JSON.parse(process.env.AITB_HEALTH_CHECKS || "[]");
+const spec = JSON.parse(process.env.${ANALYSIS_ENV} || "{}");
+const urls = JSON.parse(process.env.${TRAFFIC_URLS_ENV} || "[]");
+let baseline = null;
+try { baseline = JSON.parse(require("fs").readFileSync(baselineFile(), "utf8")).baseline; } catch {}
+const condition = spec.successCondition || {};
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+(async () => {
+  const started = now();
+  let failures = 0;
+  let failedMeasurement;
+  await sleep(1000 * (spec.initialDelaySeconds || 0));
+  for (let n = 1; n <= spec.count; n++) {
+    if (n > 1) await sleep(1000 * spec.intervalSeconds);
+    const [results, traffic] = await Promise.all([Promise.all(checks.map(judge)), urls.length ? measureTraffic(urls, spec.requests) : Promise.resolve(undefined)]);
+    const failed = results.filter((r) => !r.ok && r.severity === "critical");
+    for (const r of results.filter((r) => !r.ok)) console.log(JSON.stringify(r));
+    const trafficProblems = traffic ? judgeTraffic(traffic, baseline, condition) : [];
+    const ok = failed.length === 0 && trafficProblems.length === 0;
+    const problems = [...failed.map((r) => r.name + " (" + r.detail + ")"), ...trafficProblems.map((p) => "traffic: " + p)];
+    console.log(JSON.stringify({ measurement: n, of: spec.count, ok, problems, traffic, seconds: (now() - started) / 1000 }));
+    if (!ok) {
+      failures++;
+      failedMeasurement = { n, problems };
+      process.stderr.write("post-promotion analysis: measurement " + n + " of " + spec.count + " failed: " + problems.join("; ") + "\n");
+    }
+    if (failures > spec.failureLimit) break;
+  }
+  const failed = failures > spec.failureLimit;
+  console.log(JSON.stringify({ analysis: failed ? "failed" : "passed", failures, failureLimit: spec.failureLimit, baseline, seconds: (now() - started) / 1000, ...(failed ? { problems: failedMeasurement.problems } : {}) }));
+  if (failed) process.stderr.write("post-promotion analysis failed: " + failures + " failed measurement(s), limit " + spec.failureLimit + ": " + failedMeasurement.problems.join("; ") + "\n");
+  process.exitCode = failed ? 1 : 0;
+})();
+`;
