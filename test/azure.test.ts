@@ -346,9 +346,10 @@ describe("switching the active color on prod", () => {
         .map((r) => r.type)
         .sort(),
     ).toEqual([
-      // The pre-switch backup is taken again before every switch; the gate and the record rerun.
+      // The pre-switch backup is taken again before every switch; both analyses and the record rerun.
       "azure-native:dbforpostgresql:BackupsAutomaticAndOnDemand",
       "azure-native:storage:Blob",
+      "command:local:Command",
       "command:local:Command",
       "command:local:Command",
     ]);

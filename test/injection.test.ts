@@ -79,7 +79,7 @@ describe("every string key of the stack config has a grammar, or is text that re
     /^change\.(reason|incident|requestedBy)$/,
     /^database\.restore\.(reason|incident)$/,
     /^releases\.\*\.notes$/,
-    /^releaseHistory\[\]\.change$/,
+    /^releaseHistory\[\]\.(change|failedAnalysis\.reason)$/,
     /^(releases\.\*\.)?services\.\w+\.(env|files)\.\*$/,
   ];
   const ONE_LINE = FREE_TEXT.slice(0, 4);

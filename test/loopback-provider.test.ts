@@ -240,6 +240,8 @@ describe("the loopback providers on real nginx and PostgreSQL", () => {
     });
     const gate = await stepProvider.create(step("aitb-health-checks"));
     expect(gate.outs?.stdout).toContain('"name":"public /dashboard/"');
+    expect(gate.outs?.stdout).toContain('"name":"trading paper-order-blue","url"');
+    expect(gate.outs?.stdout).toContain('"analysis":"passed"');
     await stepProvider.create(step("aitb-change-entry"));
   });
 

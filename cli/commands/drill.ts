@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { LoopbackError } from "../../drills/loopback";
 import { machine } from "../../drills/machine";
 import { DrillOptionError } from "../../drills/options";
-import { restoreDrillText, switchDrillText } from "../../drills/report";
+import { restoreDrillText, switchDrillText, verifyDrillText } from "../../drills/report";
 import {
   RESTORE_DEFAULTS,
   runRestoreDrill,
@@ -17,6 +17,8 @@ import {
   type SwitchDrillReport,
 } from "../../drills/switch/drill";
 import { MissingToolError } from "../../drills/tools";
+import { FAULT_IDS, type FaultId } from "../../drills/verify/faults";
+import { VERIFY_DEFAULTS, runVerifyDrill, type VerifyDrillReport } from "../../drills/verify/drill";
 import { ConfigError } from "../../config/errors";
 import { EXIT } from "./common";
 
@@ -50,6 +52,19 @@ function mechanismsArg(value: string): Mechanism[] {
 
 function restoreMet(report: RestoreDrillReport): boolean {
   return report.targets.integrityExact && report.targets.withinRatio;
+}
+
+function verifyMet(report: VerifyDrillReport): boolean {
+  return Object.values(report.targets).every(Boolean);
+}
+
+function faultsArg(value: string): FaultId[] {
+  const names = value.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !(FAULT_IDS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(`expected a comma-separated list of ${FAULT_IDS.join(", ")}`);
+  }
+  return names as FaultId[];
 }
 
 function writeJson(file: string | undefined, value: unknown): void {
@@ -90,6 +105,11 @@ interface SwitchFlags extends CommonFlags {
   siteChanges: number;
   keepalive?: number;
   wrk: boolean;
+}
+
+interface VerifyFlags extends CommonFlags {
+  faults: FaultId[];
+  preTimeout: number;
 }
 
 interface RestoreFlags extends CommonFlags {
@@ -212,10 +232,45 @@ function restoreCommand(): Command {
   });
 }
 
+function verifyCommand(): Command {
+  return common(
+    new Command("verify")
+      .description(
+        "Inject each fault the checks must catch into blue/green reference services behind real nginx: on the target before a switch (the pre-promotion analysis must refuse it, no request may reach the target) and on the new active color after one (the post-promotion analysis must fail and the revert bring traffic back within 30 s).",
+      )
+      .option(
+        "--faults <list>",
+        `faults to drill, in order (${FAULT_IDS.join(", ")})`,
+        faultsArg,
+        VERIFY_DEFAULTS.faults,
+      )
+      .option(
+        "--pre-timeout <s>",
+        "how long the pre-promotion analysis retries a failing target",
+        numberArg,
+        VERIFY_DEFAULTS.preTimeoutSeconds,
+      ),
+  ).action(async (flags: VerifyFlags) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runVerifyDrill({
+        ...VERIFY_DEFAULTS,
+        faults: flags.faults,
+        preTimeoutSeconds: flags.preTimeout,
+        host: flags.host,
+        stack: flags.stack,
+        log,
+      });
+      process.stdout.write(`${verifyDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return verifyMet(report);
+    });
+  });
+}
+
 function allCommand(): Command {
   return common(
     new Command("all").description(
-      "Both drills with their default sizes (the benchmark `npm run bench` runs).",
+      "Every drill with its default sizes (the benchmark `npm run bench` runs).",
     ),
   ).action(async (flags: CommonFlags) => {
     process.exitCode = await drillExit(async () => {
@@ -223,14 +278,18 @@ function allCommand(): Command {
       const switchReport = await runSwitchDrill({ ...SWITCH_DEFAULTS, ...base });
       process.stdout.write(`${switchDrillText(switchReport)}\n\n`);
       const restoreReport = await runRestoreDrill({ ...RESTORE_DEFAULTS, ...base });
-      process.stdout.write(`${restoreDrillText(restoreReport)}\n`);
-      const targetsMet = switchMet(switchReport) && restoreMet(restoreReport);
+      process.stdout.write(`${restoreDrillText(restoreReport)}\n\n`);
+      const verifyReport = await runVerifyDrill({ ...VERIFY_DEFAULTS, ...base });
+      process.stdout.write(`${verifyDrillText(verifyReport)}\n`);
+      const targetsMet =
+        switchMet(switchReport) && restoreMet(restoreReport) && verifyMet(verifyReport);
       writeJson(flags.json, {
         generatedAt: new Date().toISOString(),
         machine: machine(),
         targetsMet,
         switch: switchReport,
         restore: restoreReport,
+        verify: verifyReport,
       });
       return targetsMet;
     });
@@ -240,9 +299,10 @@ function allCommand(): Command {
 export function drillCommand(): Command {
   return new Command("drill")
     .description(
-      "Rollback drills on real servers on loopback: a traffic switch under load, a verified database restore.",
+      "Rollback drills on real servers on loopback: a traffic switch under load, a verified database restore, faults the health checks must catch before and after a switch.",
     )
     .addCommand(switchCommand())
     .addCommand(restoreCommand())
+    .addCommand(verifyCommand())
     .addCommand(allCommand());
 }

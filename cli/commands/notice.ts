@@ -18,6 +18,8 @@ export interface NoticeFlags {
   teamLead?: string;
   verify?: boolean;
   endpoint?: string;
+  /** With --verify: the deployed stack's outputs file (`pulumi stack output --json`). */
+  outputsFile?: string;
 }
 
 /** Render the runbook's team notice for the stack's current change record. */
@@ -38,6 +40,7 @@ export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<numb
             stack: flags.stack,
             config: flags.config,
             endpoint: flags.endpoint,
+            outputsFile: flags.outputsFile,
             timeout: DEFAULT_CHECK_TIMEOUT_SECONDS,
           },
           quiet,
@@ -70,7 +73,7 @@ export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<numb
 export function noticeCommand(): Command {
   return new Command("notice")
     .description(
-      "The runbook's team notice for the stack's last rollback, filled from the change record (aitb:change) and the plan, with the stakeholder schedule.",
+      "The runbook's team notice for the stack's last rollback, filled from the change record (aitb:change) and the plan, its status from what aitb verify observed (--verify), with the stakeholder schedule.",
     )
     .addOption(stackOption())
     .addOption(
@@ -86,10 +89,19 @@ export function noticeCommand(): Command {
       "--team-lead <name>",
       "team lead named in the notice (default: the change's requestedBy)",
     )
-    .option("--verify", "run aitb verify first and report the services' status from it")
+    .option(
+      "--verify",
+      "run aitb verify first and report the services, trading and data integrity from what it observed",
+    )
     .option("-e, --endpoint <url>", "with --verify: public base URL to check")
+    .option(
+      "-o, --outputs <file>",
+      "with --verify: the deployed stack's outputs (pulumi stack output --json) to take the check URLs from",
+    )
     .option("-c, --config <path>", "stack file to read instead of Pulumi.<stack>.yaml")
-    .action(async (flags: NoticeFlags) => {
-      process.exitCode = await runNotice(flags, processIo());
-    });
+    .action(
+      async ({ outputs, ...flags }: Omit<NoticeFlags, "outputsFile"> & { outputs?: string }) => {
+        process.exitCode = await runNotice({ ...flags, outputsFile: outputs }, processIo());
+      },
+    );
 }

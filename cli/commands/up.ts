@@ -8,10 +8,12 @@ import { InputError, workflowExitCode } from "../workflow/errors";
 import { processIo, type CommandIo } from "../workflow/io";
 import { findPulumi, PULUMI_INSTALL_HINT } from "../workflow/pulumiCli";
 import { revertFlags, rollbackArgs } from "../workflow/revert";
+import { outputValues } from "../workflow/stackOutputs";
 import { commandLine } from "../../domain/quote";
 import { EXIT, stackOption } from "./common";
 import { runRollback } from "./rollback";
-import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack } from "./verify";
+import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack, type Verification } from "./verify";
+import { describeResults, rankFailures } from "../../components/health/checks";
 import { RULES_FILE } from "../../policies/rules";
 
 export interface UpFlags {
@@ -110,43 +112,67 @@ export async function runUp(
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
     const stack = await LocalWorkspace.selectStack({ stackName: flags.stack, workDir: io.root });
     const before = (await stack.outputs()).deployed?.value as DeployedState | undefined;
-    const verifyFlags = {
-      stack: flags.stack,
-      endpoint: flags.endpoint,
-      timeout: DEFAULT_CHECK_TIMEOUT_SECONDS,
+    // Verification reads the endpoints from what the update deployed, never from the config.
+    // What the update deployed, as verify reads it (endpoints from the outputs, never the config);
+    // undefined when it could not run at all (no outputs after a failed first update).
+    const verifyDeployed = async (): Promise<Verification | undefined> => {
+      const outputs = outputValues(await stack.outputs());
+      try {
+        return await verifyStack(
+          {
+            stack: flags.stack,
+            endpoint: flags.endpoint,
+            timeout: DEFAULT_CHECK_TIMEOUT_SECONDS,
+            outputs,
+          },
+          io,
+        );
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        io.err(`verification could not run:\n${error.message}\n`);
+        return undefined;
+      }
     };
 
     const timeout = flags.timeoutMinutes ?? DEFAULT_UP_TIMEOUT_MINUTES;
     const applied = await applyUp(stack, io, timeout);
-    const verified = (await verifyStack(verifyFlags, io)).passed;
-    if (applied && verified) return EXIT.ok;
+    const verification = await verifyDeployed();
+    if (applied && verification?.passed) return EXIT.ok;
 
-    const revert = revertFlags(flags.stack, before, config, new Date());
+    const failed = !applied
+      ? "the update or its analysis failed"
+      : verification
+        ? `verification failed (${describeResults(rankFailures(verification.results).failures, ", ") || "see above"})`
+        : "verification could not run";
+    const revert = revertFlags(flags.stack, before, config, new Date(), failed);
     if (!revert) {
       io.err(
-        `The update ${applied ? "applied but failed verification" : "failed"}; no automatic revert (only an immediate or emergency switch is reverted). Fix forward or roll back with aitb rollback.\n`,
+        `The update ${applied ? "applied but failed verification" : "failed"} and did not switch colors, so there is nothing to revert to; fix forward or roll back with aitb rollback.\n`,
       );
       return EXIT.denied;
     }
-    const command = `${commandLine(rollbackArgs(revert))} && aitb up --stack ${flags.stack}`;
-    let go = flags.autoRevert === true;
+    const { automatic, ...rollback } = revert;
+    const command = `${commandLine(rollbackArgs(rollback))} && aitb up --stack ${flags.stack}`;
+    let go = automatic && flags.autoRevert === true;
     if (!go && io.interactive) {
       go = await confirm(
-        `Verification failed. Revert to ${revert.to} and run pulumi up again? [y/N] `,
+        `${applied ? "Verification" : "The update"} failed${automatic ? "" : ` (a planned change: reverting needs your yes)`}. Revert to ${revert.to} and run pulumi up again? [y/N] `,
       );
     }
     if (!go) {
-      io.err(`Verification failed. To revert:\n  ${command}\n`);
+      io.err(
+        `${failed}. To revert (it marks ${config.slots[config.activeColor].release} as failed in aitb:releaseHistory):\n  ${command}\n`,
+      );
       return EXIT.denied;
     }
-    io.err(`Verification failed; reverting to ${revert.to}: ${command}\n`);
-    const written = await runRollback(revert, io);
+    io.err(`${failed}; reverting to ${revert.to}: ${command}\n`);
+    const written = await runRollback(rollback, io);
     if (written !== EXIT.ok) return written;
     const reapplied = await applyUp(stack, io, timeout);
-    const reverified = (await verifyStack(verifyFlags, io)).passed;
+    const reverified = (await verifyDeployed())?.passed === true;
     io.err(
       reapplied && reverified
-        ? `Reverted: stack ${flags.stack} is back on ${revert.to} and verifies.\n`
+        ? `Reverted: stack ${flags.stack} is back on ${revert.to} and verifies; ${config.slots[config.activeColor].release} is marked failed in aitb:releaseHistory.\n`
         : `The revert did not verify either; escalate (runbook: emergency contacts).\n`,
     );
     return EXIT.denied;
@@ -161,7 +187,7 @@ export function upCommand(): Command {
     .addOption(stackOption())
     .option(
       "--auto-revert",
-      "revert an immediate or emergency switch that fails verification, without asking",
+      "revert an immediate or emergency switch whose analysis or verification fails, without asking (a planned change is only reverted when you say so)",
     )
     .option("-y, --yes", "run pulumi up without asking first")
     .option("-e, --endpoint <url>", "public base URL for the verification")

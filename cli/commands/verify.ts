@@ -1,13 +1,36 @@
 import { Command, InvalidArgumentError } from "commander";
-import { describeResults, rankFailures, type HealthResult } from "../../components/health/checks";
+import {
+  describeResults,
+  rankFailures,
+  type HealthCheck,
+  type HealthResult,
+} from "../../components/health/checks";
 import { planStack, type Plan } from "../plan/plan";
 import { readStackSource } from "../plan/stackFiles";
 import { workflowExitCode } from "../workflow/errors";
 import { processIo, type CommandIo } from "../workflow/io";
 import {
+  botReports,
+  describeBot,
+  findingLine,
+  hasCriticalFinding,
+  rankFindings,
+  twoLiveBots,
+  type Finding,
+} from "../workflow/observations";
+import {
+  checkUrlsOf,
+  publicEndpointOf,
+  readStackOutputs,
+  type StackOutputs,
+} from "../workflow/stackOutputs";
+import {
+  checkKey,
   declaredChecks,
+  notDeployedResult,
   resultTable,
   runHealthChecks,
+  withDeployedUrls,
   withEndpoint,
 } from "../workflow/verification";
 import { EXIT, stackOption } from "./common";
@@ -18,6 +41,10 @@ export interface VerifyFlags {
   /** Seconds per check. */
   timeout: number;
   config?: string;
+  /** The deployed stack's outputs, already read (`aitb up`: the Automation API's, as plain values). */
+  outputs?: StackOutputs;
+  /** `--outputs <file>`: the JSON `pulumi stack output --json` prints. */
+  outputsFile?: string;
 }
 
 /** Matches the runbook's `Invoke-WebRequest -TimeoutSec 10`. */
@@ -26,47 +53,98 @@ export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
 export interface Verification {
   plan: Plan;
   results: HealthResult[];
+  /** Most severe first: two live bots, critical failures, warnings. */
+  findings: Finding[];
+  /** No critical finding. */
   passed: boolean;
 }
 
-function publicEndpointOf(plan: Plan): string | undefined {
-  const endpoint = plan.outputs.publicEndpoint;
-  return typeof endpoint === "string" ? endpoint : undefined;
+/** The plan's checks, and those of them the deployed stack has URLs for, `--endpoint` applied. */
+async function checksToRun(
+  flags: VerifyFlags,
+  root: string,
+  plan: Plan,
+): Promise<{ declared: HealthCheck[]; runnable: HealthCheck[]; origin: string }> {
+  const declared = declaredChecks(plan);
+  const read = await readStackOutputs({
+    stack: flags.stack,
+    root,
+    outputs: flags.outputs,
+    outputsFile: flags.outputsFile,
+  });
+  const deployed = withDeployedUrls(declared, checkUrlsOf(read, flags.stack));
+  const runnable = withEndpoint(deployed, publicEndpointOf(read.outputs), flags.endpoint);
+  return { declared, runnable, origin: read.origin };
 }
 
-/** Plan the stack, run the health gate's checks against what runs now, and print the table. */
+function botLines(results: HealthResult[]): string[] {
+  const reports = botReports(results);
+  const width = Math.max(...reports.map((bot) => bot.name.length));
+  return [
+    "Bots (as they report themselves):",
+    ...reports.map((bot) => `  ${bot.name.padEnd(width)}  ${describeBot(bot)}`),
+  ];
+}
+
+function verdict(results: HealthResult[], findings: Finding[], alarm: Finding | undefined): string {
+  const { failures, warnings } = rankFailures(results);
+  if (!hasCriticalFinding(findings)) {
+    return `PASSED: ${results.length - warnings.length} of ${results.length} checks${warnings.length === 0 ? "" : `; the standby color is not healthy (warning, it does not carry traffic): ${describeResults(warnings)}`}`;
+  }
+  const checks =
+    failures.length === 0
+      ? `all ${results.length} checks passed`
+      : `${failures.length} of ${results.length} checks: ${describeResults(failures)}`;
+  return `FAILED: ${alarm ? `${alarm.subject}; ` : ""}${checks}${warnings.length === 0 ? "" : `; warnings (standby): ${describeResults(warnings)}`}`;
+}
+
+/**
+ * Run the health gate's checks, as the plan declares them, against the URLs of the deployed
+ * stack; print what the bots said, the table and the ranked findings.
+ */
 export async function verifyStack(flags: VerifyFlags, io: CommandIo): Promise<Verification> {
   const source = readStackSource(io.root, flags.stack, flags.config);
   const plan = await planStack({ source, now: new Date() });
-  const checks = withEndpoint(declaredChecks(plan), publicEndpointOf(plan), flags.endpoint);
+  const { declared, runnable, origin } = await checksToRun(flags, io.root, plan);
   io.out(
     `aitb verify: stack ${plan.stack}, active ${plan.activeColor} @ ${plan.releases[plan.activeColor]}, standby ${plan.standbyColor} @ ${plan.releases[plan.standbyColor]}\n` +
-      `  ${checks.length} checks (each service of both colors, the public endpoint, bot heartbeats), ${flags.timeout} s each\n`,
+      `  ${declared.length} checks (each service of both colors, the public endpoint, bot heartbeats), ${flags.timeout} s each, at the URLs from ${origin}\n`,
   );
-  let failed = 0;
-  const results = await runHealthChecks(checks, {
-    timeoutSeconds: flags.timeout,
-    onResult: (result, done, total) => {
-      if (!result.ok) failed++;
-      const progress = `verifying: ${done}/${total} checks done, ${failed} failed (last: ${result.ok ? "✓" : "✗"} ${result.name})`;
-      io.err(
-        io.interactive ? `\r\x1b[2K${progress}${done === total ? "\n" : ""}` : `${progress}\n`,
-      );
-    },
-  });
-  const { failures, warnings } = rankFailures(results);
+  let failed = declared.length - runnable.length;
+  const ran =
+    runnable.length === 0
+      ? []
+      : await runHealthChecks(runnable, {
+          timeoutSeconds: flags.timeout,
+          onResult: (result, done, total) => {
+            if (!result.ok) failed++;
+            const progress = `verifying: ${done}/${total} checks done, ${failed} failed (last: ${result.ok ? "✓" : "✗"} ${result.name})`;
+            io.err(
+              io.interactive
+                ? `\r\x1b[2K${progress}${done === total ? "\n" : ""}`
+                : `${progress}\n`,
+            );
+          },
+        });
+  const byKey = new Map(ran.map((result) => [checkKey(result), result]));
+  const results = declared.map(
+    (check) => byKey.get(checkKey(check)) ?? notDeployedResult(check, plan.stack),
+  );
+  const findings = rankFindings(results, plan.activeColor);
+  const alarm = twoLiveBots(results, plan.activeColor);
   io.out(
     [
       "",
+      ...botLines(results),
+      "",
       ...resultTable(results),
       "",
-      failures.length === 0
-        ? `PASSED: ${results.length - warnings.length} of ${results.length} checks${warnings.length === 0 ? "" : `; the standby color is not healthy (warning, it does not carry traffic): ${describeResults(warnings)}`}`
-        : `FAILED: ${failures.length} of ${results.length} checks: ${describeResults(failures)}${warnings.length === 0 ? "" : `; warnings (standby): ${describeResults(warnings)}`}`,
+      verdict(results, findings, alarm),
+      ...findings.map((finding) => `  ${findingLine(finding)}`),
       "",
     ].join("\n"),
   );
-  return { plan, results, passed: failures.length === 0 };
+  return { plan, results, findings, passed: !hasCriticalFinding(findings) };
 }
 
 export async function runVerify(flags: VerifyFlags, io: CommandIo): Promise<number> {
@@ -84,10 +162,13 @@ function seconds(value: string): number {
   return parsed;
 }
 
+/** The options as commander parses them: `--outputs` names a file. */
+type VerifyOptions = Omit<VerifyFlags, "outputs" | "outputsFile"> & { outputs?: string };
+
 export function verifyCommand(): Command {
   return new Command("verify")
     .description(
-      "Post-rollback verification: the health gate's checks (service health, public endpoint, bot heartbeat, releases matching the pins) against what runs now.",
+      "Post-rollback verification: the health gate's checks (service health, public endpoint, bot heartbeat, releases matching the pins) against the deployed stack's URLs, with what each bot reports.",
     )
     .addOption(stackOption())
     .option("-e, --endpoint <url>", "public base URL to check instead of the stack's own")
@@ -97,8 +178,12 @@ export function verifyCommand(): Command {
       seconds,
       DEFAULT_CHECK_TIMEOUT_SECONDS,
     )
+    .option(
+      "-o, --outputs <file>",
+      "the deployed stack's outputs (pulumi stack output --json) to take the check URLs from, instead of running pulumi stack output",
+    )
     .option("-c, --config <path>", "stack file to read instead of Pulumi.<stack>.yaml")
-    .action(async (flags: VerifyFlags) => {
-      process.exitCode = await runVerify(flags, processIo());
+    .action(async ({ outputs, ...flags }: VerifyOptions) => {
+      process.exitCode = await runVerify({ ...flags, outputsFile: outputs }, processIo());
     });
 }

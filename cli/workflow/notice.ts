@@ -3,8 +3,10 @@ import type { ParsedStackConfig } from "../../config/schema";
 import { triggerById } from "../../domain/change";
 import { otherColor } from "../../domain/colors";
 import { resolveRestorePoint } from "../../domain/restore";
-import { tradingModeFor } from "../../domain/deployment";
+import { resolveServiceSettings } from "../../domain/deployment";
+import { SERVICE_NAMES, type ServiceName } from "../../domain/services";
 import type { Plan } from "../plan/plan";
+import { botReports, claimsLive, describeBot, twoLiveBots, type BotReport } from "./observations";
 import { previousLive } from "./releaseHistory";
 import { commandLine } from "../../domain/quote";
 import { isoInstant } from "./time";
@@ -44,8 +46,10 @@ export interface NoticeInput {
   config: ParsedStackConfig;
   /** What the stack had live before, when the base config is known (`--base`). */
   previous?: { color: string; release: string };
-  /** Results of `aitb verify`, when it ran. */
+  /** Results of `aitb verify`, when it ran: the only source of the status (services, trading, data). */
   verification?: HealthResult[];
+  /** The check of a declared database restore (row counts, latest trades), when one ran. */
+  restoreCheck?: { ok: boolean; detail: string };
   teamLead?: string;
 }
 
@@ -66,19 +70,50 @@ function servicesStatus(input: NoticeInput): string {
   return `${state}: ${where}; failed: ${describeResults(failures, ", ")}`;
 }
 
-function tradingStatus(plan: Plan, config: ParsedStackConfig): string {
-  const standby = otherColor(plan.activeColor);
-  const standbyMode = tradingModeFor(config, standby);
-  return `ACTIVE: bot-${plan.activeColor} trades live on ${plan.releases[plan.activeColor]}; bot-${standby} ${standbyMode === "paper" ? "in PAPER_MODE" : "SUSPENDED"}`;
+function verifyCommands(stack: string): string {
+  return `${commandLine(["aitb", "notice", "--stack", stack, "--verify"])} (or ${commandLine(["aitb", "verify", "--stack", stack])})`;
 }
 
-function dataIntegrity(plan: Plan, config: ParsedStackConfig): string {
-  const restore = config.database.restore;
-  if (!restore) {
-    const snapshots = (plan.outputs.backupLocations as Record<string, unknown> | undefined)
-      ?.databaseSnapshots;
-    return `UNCHANGED: this rollback changes no database${typeof snapshots === "string" ? `; pre-switch snapshot kept at ${snapshots}` : ""}`;
+/** How a bot that is not live reported itself, in the template's words. */
+function notLive(bot: BotReport): string {
+  if (!bot.observed) return `${bot.name} ${describeBot(bot)}`;
+  const mode = bot.observed.tradingMode;
+  if (mode === "paper") return `${bot.name} in PAPER_MODE`;
+  if (mode === "suspended") return `${bot.name} SUSPENDED`;
+  return `${bot.name} reports trading mode ${mode ?? "(none)"}`;
+}
+
+/** Trading, from what the bots reported; the config's intent is never a status. */
+function tradingStatus(input: NoticeInput): string {
+  const { plan, verification } = input;
+  if (!verification) return `UNVERIFIED: no bot was observed; run ${verifyCommands(plan.stack)}`;
+  const alarm = twoLiveBots(verification, plan.activeColor);
+  if (alarm) return `ACTIVE: ${alarm.subject}: ${alarm.nextAction}`;
+  const bots = botReports(verification);
+  const live = bots.find((bot) => bot.observed && claimsLive(bot.observed));
+  if (live?.observed) {
+    const how =
+      live.observed.tradingMode === "live"
+        ? `trades live${live.observed.release ? ` on ${live.observed.release}` : ""}`
+        : `holds the trading lease in mode ${live.observed.tradingMode ?? "(none)"}`;
+    const stray =
+      live.color === plan.activeColor
+        ? ""
+        : ` although the switch record names ${plan.activeColor}`;
+    const others = bots.filter((bot) => bot !== live).map(notLive);
+    return `ACTIVE: ${live.name} ${how}${stray}; ${others.join("; ")}`;
   }
+  const seen = bots.map(notLive).join(", ");
+  return bots.every((bot) => bot.observed)
+    ? `SUSPENDED: no bot trades live (${seen})`
+    : `UNVERIFIED: no bot was seen trading live, but not every bot was observed (${seen})`;
+}
+
+function restoreDescription(
+  plan: Plan,
+  config: ParsedStackConfig,
+  restore: NonNullable<ParsedStackConfig["database"]["restore"]>,
+): string {
   const restored = (plan.outputs.databases as Record<string, unknown> | undefined)?.restored;
   const target =
     typeof restored === "string"
@@ -87,7 +122,52 @@ function dataIntegrity(plan: Plan, config: ParsedStackConfig): string {
   const from = restore.pointInTime
     ? `the state at ${restore.pointInTime}`
     : `the snapshot of release ${restore.fromRelease}`;
-  return `CHECKING: ${restore.color}'s database restored into ${target} from ${from}; a forensic copy of the live database was taken first`;
+  return `restore of ${restore.color}'s database into ${target} from ${from}`;
+}
+
+function usesDatabase(config: ParsedStackConfig, service: string | undefined): boolean {
+  return (
+    (SERVICE_NAMES as readonly string[]).includes(service ?? "") &&
+    resolveServiceSettings(config, service as ServiceName).usesDatabase
+  );
+}
+
+/**
+ * Data integrity, from observation only: VERIFIED when every check of a database-using service
+ * of the active color passed and a declared restore was checked; COMPROMISED when one failed.
+ */
+function dataIntegrity(input: NoticeInput): string {
+  const { plan, config, verification, restoreCheck } = input;
+  const restore = config.database.restore;
+  const snapshots = (plan.outputs.backupLocations as Record<string, unknown> | undefined)
+    ?.databaseSnapshots;
+  const change = restore
+    ? restoreDescription(plan, config, restore)
+    : `this rollback changes no database${typeof snapshots === "string" ? `; pre-switch snapshot kept at ${snapshots}` : ""}`;
+  const databaseChecks = (verification ?? []).filter(
+    (result) =>
+      result.color === plan.activeColor &&
+      result.kind !== "route" &&
+      usesDatabase(config, result.service),
+  );
+  const failed = databaseChecks.filter((result) => !result.ok);
+  const restoreFailed = restore !== undefined && restoreCheck !== undefined && !restoreCheck.ok;
+  if (failed.length > 0 || restoreFailed) {
+    const problems = [
+      ...(failed.length > 0
+        ? [`failed on ${plan.activeColor}: ${describeResults(failed, ", ")}`]
+        : []),
+      ...(restoreFailed ? [`the restore check failed: ${restoreCheck.detail}`] : []),
+    ];
+    return `COMPROMISED: ${problems.join("; ")}; ${change}`;
+  }
+  if (!verification) return `CHECKING: not verified; run ${verifyCommands(plan.stack)}; ${change}`;
+  if (databaseChecks.length === 0) {
+    return `CHECKING: no check of a service that uses the database ran on ${plan.activeColor}; ${change}`;
+  }
+  const passed = `every check of the services that use the database on ${plan.activeColor} passed (${databaseChecks.length})`;
+  if (restore && !restoreCheck) return `CHECKING: ${change} not checked yet; ${passed}`;
+  return `VERIFIED: ${passed}${restore && restoreCheck ? `; restore checked: ${restoreCheck.detail}` : ""}; ${change}`;
 }
 
 function previousVersion(input: NoticeInput): { color: string; release: string } {
@@ -109,7 +189,10 @@ function at(base: Date | undefined, hours: number): string | undefined {
   return base ? isoInstant(new Date(base.getTime() + hours * HOUR_MS)) : undefined;
 }
 
-/** Fill the runbook's notice from the change record (aitb:change) and the plan of the stack. */
+/**
+ * Fill the runbook's notice from the change record (aitb:change) and the plan of the stack; the
+ * status (services, trading, data integrity) only from what the verification observed.
+ */
 export function buildNotice(input: NoticeInput): RollbackNotice {
   const { plan, config } = input;
   const change = config.change;
@@ -129,7 +212,9 @@ export function buildNotice(input: NoticeInput): RollbackNotice {
     restore ? `database restore on ${restore.color}` : "",
   ].filter(Boolean);
 
+  const alarm = input.verification && twoLiveBots(input.verification, plan.activeColor);
   const nextSteps = [
+    ...(alarm ? [`${alarm.subject}: ${alarm.nextAction}`] : []),
     input.verification
       ? `Post-rollback verification ran: ${input.verification.filter((r) => r.ok).length}/${input.verification.length} checks passed; re-run ${commandLine(["aitb", "verify", "--stack", plan.stack])} after any further change`
       : `Run the post-rollback verification: ${commandLine(["aitb", "verify", "--stack", plan.stack])}`,
@@ -155,8 +240,8 @@ export function buildNotice(input: NoticeInput): RollbackNotice {
     },
     status: {
       services: servicesStatus(input),
-      trading: tradingStatus(plan, config),
-      dataIntegrity: dataIntegrity(plan, config),
+      trading: tradingStatus(input),
+      dataIntegrity: dataIntegrity(input),
     },
     nextSteps,
     teamLead: input.teamLead ?? change.requestedBy,

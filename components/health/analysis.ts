@@ -48,7 +48,7 @@ export const ANALYSIS_KEY_ENV = "AITB_ANALYSIS_KEY";
  * The analysis as a self-contained `node -e` script. Input: AITB_HEALTH_CHECKS, AITB_ANALYSIS
  * (AnalysisSpec), AITB_TRAFFIC_URLS (JSON string[]), AITB_ANALYSIS_KEY (the pre-promotion
  * analysis's baseline for this switch is read from where it left it; none: error rates alone). Output, one JSON line each:
- * the failing results of every measurement, `{"measurement": n, ...}`, and last
+ * every result of the last measurement and the failures of every other, `{"measurement": n, ...}`, and last
  * `{"analysis": "passed" | "failed", ...}`; exit 1 when it failed.
  */
 export const ANALYSIS_SCRIPT = String.raw`
@@ -69,11 +69,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     if (n > 1) await sleep(1000 * spec.intervalSeconds);
     const [results, traffic] = await Promise.all([Promise.all(checks.map(judge)), urls.length ? measureTraffic(urls, spec.requests) : Promise.resolve(undefined)]);
     const failed = results.filter((r) => !r.ok && r.severity === "critical");
-    for (const r of results.filter((r) => !r.ok)) console.log(JSON.stringify(r));
+    // Every result of the last measurement (what was checked), the failures of every one.
+    const last = n === spec.count;
+    for (const r of results.filter((r) => last || !r.ok)) console.log(JSON.stringify(r));
     const trafficProblems = traffic ? judgeTraffic(traffic, baseline, condition) : [];
     const ok = failed.length === 0 && trafficProblems.length === 0;
     const problems = [...failed.map((r) => r.name + " (" + r.detail + ")"), ...trafficProblems.map((p) => "traffic: " + p)];
-    console.log(JSON.stringify({ measurement: n, of: spec.count, ok, problems, traffic, seconds: (now() - started) / 1000 }));
+    console.log(JSON.stringify({ measurement: n, of: spec.count, ok, checks: results.length, failedChecks: failed.length, problems, traffic, seconds: (now() - started) / 1000 }));
     if (!ok) {
       failures++;
       failedMeasurement = { n, problems };

@@ -65,7 +65,7 @@ function checksOf(
     .filter((probe) => probe.service === spec.service)
     .map((probe) =>
       probeUrl(probe.path).apply((url): HealthCheck => ({
-        name: `${probe.kind}-${color}`,
+        name: `trading ${probe.kind}-${color}`,
         url,
         kind: probe.kind,
         color,

@@ -1,6 +1,14 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { runNotice, type NoticeFlags } from "../../cli/commands/notice";
 import { runRollback, type RollbackFlags } from "../../cli/commands/rollback";
-import type { RollbackNotice } from "../../cli/workflow/notice";
+import { planStack } from "../../cli/plan/plan";
+import { readStackSource } from "../../cli/plan/stackFiles";
+import { buildNotice, type NoticeInput, type RollbackNotice } from "../../cli/workflow/notice";
+import { declaredChecks } from "../../cli/workflow/verification";
+import type { HealthResult, Observation } from "../../components/health/checks";
+import { validateStackConfig } from "../../config/validate";
+import type { Color } from "../../domain/colors";
 import { startDevStack, type Closable } from "./loopbackStack";
 import { captureIo, removeProject, tempProject } from "./support";
 
@@ -38,10 +46,12 @@ const TEMPLATE_PLACEHOLDERS = [
 
 let dir: string;
 let running: Closable[] = [];
+const originalPath = process.env.PATH;
 beforeEach(() => {
   dir = tempProject();
 });
 afterEach(async () => {
+  process.env.PATH = originalPath;
   await Promise.all(running.map((server) => server.close()));
   running = [];
   removeProject(dir);
@@ -71,6 +81,18 @@ async function notice(flags: Partial<NoticeFlags> & { stack: string }) {
   const io = captureIo(dir);
   const code = await runNotice({ format: "text", ...flags }, io);
   return { code, out: io.stdout(), err: io.stderr() };
+}
+
+/** The deployed stack's outputs (`pulumi stack output --json`): the Docker plan's URLs are real. */
+async function writeOutputs(stack: string): Promise<string> {
+  const plan = await planStack({ source: readStackSource(dir, stack), now: new Date() });
+  const checkUrls = Object.fromEntries(declaredChecks(plan).map((c) => [c.name, c.url]));
+  const file = "outputs.json";
+  fs.writeFileSync(
+    path.join(dir, file),
+    JSON.stringify({ checkUrls, publicEndpoint: plan.outputs.publicEndpoint }),
+  );
+  return file;
 }
 
 /** The value after `- Label:` (or `Label:`) on its line. */
@@ -104,10 +126,13 @@ describe("aitb notice", () => {
     expect(field(out, "Services")).toMatch(
       /^UNVERIFIED: .* on green @ 2026\.11\.3; run aitb verify --stack dev$/,
     );
+    // Nothing was observed: the config's intent (green live) is no status.
     expect(field(out, "Trading")).toBe(
-      "ACTIVE: bot-green trades live on 2026.11.3; bot-blue in PAPER_MODE",
+      "UNVERIFIED: no bot was observed; run aitb notice --stack dev --verify (or aitb verify --stack dev)",
     );
-    expect(field(out, "Data Integrity")).toMatch(/^UNCHANGED: this rollback changes no database/);
+    expect(field(out, "Data Integrity")).toMatch(
+      /^CHECKING: not verified; run aitb notice --stack dev --verify \(or aitb verify --stack dev\); this rollback changes no database/,
+    );
     expect(field(out, "Team Lead")).toBe("alice");
     expect(field(out, "Incident Number")).toBe("INC-4411");
     expect(out).toMatch(/NEXT STEPS:\n1\. .+\n2\. .+\n3\. .+/);
@@ -155,25 +180,42 @@ describe("aitb notice", () => {
     const { out } = await notice({ stack: "dev", format: "markdown", teamLead: "bob" });
     expect(out).toMatch(/^## \[URGENT\] AITB Development Rollback Executed/);
     expect(out).toContain(
-      "- **Data Integrity**: CHECKING: green's database restored into aitb-dev-postgres/aitb_restore_release_2026_11_3 from the snapshot of release 2026.11.3",
+      "- **Data Integrity**: CHECKING: not verified; run aitb notice --stack dev --verify (or aitb verify --stack dev); restore of green's database into aitb-dev-postgres/aitb_restore_release_2026_11_3 from the snapshot of release 2026.11.3\n",
     );
     expect(out).toContain("--to green");
     expect(out).toContain("**Team Lead**: bob");
     expect(out).toContain("The emergency change expires at 2026-11-28T17:00:00Z");
   });
 
-  test("--verify reports the services RUNNING when every check passes", async () => {
+  test("--verify reports the services RUNNING and the trading and data integrity observed", async () => {
     const proxy = await startDevStack(dir, running);
     const { code, out, err } = await notice({
       stack: "dev",
       verify: true,
       endpoint: `http://127.0.0.1:${proxy}`,
+      outputsFile: await writeOutputs("dev"),
     });
     expect(code).toBe(0);
     expect(field(out, "Services")).toMatch(
-      /^RUNNING: .* on blue @ 2026\.11\.4; all 13 checks passed$/,
+      /^RUNNING: .* on blue @ 2026\.11\.4; all (\d+) checks passed$/,
     );
-    expect(err).toContain("PASSED: 13 of 13 checks\n");
+    expect(field(out, "Trading")).toBe(
+      "ACTIVE: bot-blue trades live on 2026.11.4; bot-green in PAPER_MODE",
+    );
+    expect(field(out, "Data Integrity")).toMatch(
+      /^VERIFIED: every check of the services that use the database on blue passed \(\d+\); this rollback changes no database/,
+    );
+    expect(err).toMatch(/PASSED: (\d+) of \1 checks\n/);
+  });
+
+  test("--verify without the stack's outputs exits 2 and says how to give them", async () => {
+    process.env.PATH = fs.mkdtempSync(path.join(dir, "empty-"));
+    const { code, out, err } = await notice({ stack: "dev", verify: true });
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err).toContain(
+      "--outputs: no outputs of stack dev to take the check URLs from (no Pulumi CLI on PATH to run pulumi stack output); pulumi up the stack first, or pass --outputs <file> made with pulumi stack output --json --stack dev > outputs.json",
+    );
   });
 
   test("--verify reports DEGRADED and names the failing check of the active color", async () => {
@@ -182,9 +224,13 @@ describe("aitb notice", () => {
       stack: "dev",
       verify: true,
       endpoint: `http://127.0.0.1:${proxy}`,
+      outputsFile: await writeOutputs("dev"),
     });
     expect(field(out, "Services")).toContain("DEGRADED: ");
     expect(field(out, "Services")).toContain('dashboard-blue (status "down")');
+    expect(field(out, "Data Integrity")).toMatch(
+      /^COMPROMISED: failed on blue: .*dashboard-blue \(status "down"\)/,
+    );
   });
 
   test("--verify reports an unhealthy standby as running with the standby named", async () => {
@@ -193,9 +239,170 @@ describe("aitb notice", () => {
       stack: "dev",
       verify: true,
       endpoint: `http://127.0.0.1:${proxy}`,
+      outputsFile: await writeOutputs("dev"),
     });
     expect(field(out, "Services")).toBe(
       'RUNNING: inference, bot, webapp, dashboard, notifier on blue @ 2026.11.4; standby not healthy: dashboard-green (status "down")',
     );
+  });
+});
+
+function result(partial: Partial<HealthResult> & { name: string }): HealthResult {
+  return { url: "http://x", ok: true, detail: "ok", ms: 1, severity: "critical", ...partial };
+}
+
+function bot(color: Color, observed: Observation | undefined, ok = true): HealthResult {
+  return result({ name: `bot-${color}`, kind: "health", service: "bot", color, observed, ok });
+}
+
+const LIVE: Observation = { tradingMode: "live", leaseHeld: true, release: "2026.11.4" };
+const PAPER: Observation = { tradingMode: "paper", leaseHeld: false, release: "2026.11.3" };
+const HEALTHY_BLUE = ["webapp", "dashboard", "inference", "notifier"].map((service) =>
+  result({ name: `${service}-blue`, kind: "health", service, color: "blue" }),
+);
+
+describe("the notice's status, from observations only", () => {
+  async function status(input: Partial<NoticeInput>): Promise<RollbackNotice["status"]> {
+    const source = readStackSource(dir, "dev");
+    const plan = await planStack({ source, now: new Date() });
+    const config = validateStackConfig(source.values, new Date());
+    return buildNotice({ plan, config, ...input }).status;
+  }
+
+  test("trading as the bots reported it: live, PAPER_MODE or SUSPENDED", async () => {
+    const paper = await status({ verification: [bot("blue", LIVE), bot("green", PAPER)] });
+    expect(paper.trading).toBe(
+      "ACTIVE: bot-blue trades live on 2026.11.4; bot-green in PAPER_MODE",
+    );
+    const suspended = await status({
+      verification: [bot("blue", LIVE), bot("green", { tradingMode: "suspended" })],
+    });
+    expect(suspended.trading).toBe(
+      "ACTIVE: bot-blue trades live on 2026.11.4; bot-green SUSPENDED",
+    );
+  });
+
+  test("the live bot is named as observed, even when the config says the other", async () => {
+    const { trading } = await status({
+      verification: [bot("blue", PAPER), bot("green", { ...LIVE, release: "2026.11.3" })],
+    });
+    expect(trading).toBe(
+      "ACTIVE: bot-green trades live on 2026.11.3 although the switch record names blue; bot-blue in PAPER_MODE",
+    );
+  });
+
+  test("two live bots are an alarm that names both and never says paper mode", async () => {
+    const { trading } = await status({
+      verification: [bot("blue", LIVE), bot("green", { ...PAPER, leaseHeld: true })],
+    });
+    expect(trading).toBe(
+      "ACTIVE: TWO LIVE BOTS (bot-blue, bot-green): stop bot-green now, the switch record names blue; then find out why it went live",
+    );
+    expect(trading).not.toContain("PAPER_MODE");
+  });
+
+  test("no bot live: SUSPENDED when both were observed, UNVERIFIED when one was not", async () => {
+    const none = await status({ verification: [bot("blue", PAPER), bot("green", PAPER)] });
+    expect(none.trading).toBe(
+      "SUSPENDED: no bot trades live (bot-blue in PAPER_MODE, bot-green in PAPER_MODE)",
+    );
+    const unseen = await status({
+      verification: [
+        bot("blue", PAPER),
+        result({
+          name: "bot-green",
+          service: "bot",
+          color: "green",
+          ok: false,
+          detail: "HTTP 503",
+        }),
+      ],
+    });
+    expect(unseen.trading).toBe(
+      "UNVERIFIED: no bot was seen trading live, but not every bot was observed (bot-blue in PAPER_MODE, bot-green not observed: HTTP 503)",
+    );
+  });
+
+  test("data integrity VERIFIED only when the database services of the active color passed", async () => {
+    const verified = await status({
+      verification: [bot("blue", LIVE), bot("green", PAPER), ...HEALTHY_BLUE],
+    });
+    expect(verified.dataIntegrity).toMatch(
+      /^VERIFIED: every check of the services that use the database on blue passed \(3\); this rollback changes no database/,
+    );
+    const standbyDown = await status({
+      verification: [
+        bot("blue", LIVE),
+        ...HEALTHY_BLUE,
+        result({
+          name: "webapp-green",
+          service: "webapp",
+          color: "green",
+          ok: false,
+          severity: "warning",
+        }),
+      ],
+    });
+    expect(standbyDown.dataIntegrity).toMatch(/^VERIFIED: /);
+    const down = await status({
+      verification: [
+        bot("blue", LIVE),
+        ...HEALTHY_BLUE.filter((r) => r.service !== "webapp"),
+        result({
+          name: "webapp-blue",
+          service: "webapp",
+          color: "blue",
+          ok: false,
+          detail: "HTTP 500",
+        }),
+      ],
+    });
+    expect(down.dataIntegrity).toMatch(/^COMPROMISED: failed on blue: webapp-blue \(HTTP 500\); /);
+    const notDb = await status({
+      verification: [
+        bot("blue", LIVE),
+        ...HEALTHY_BLUE.filter((r) => r.service !== "notifier"),
+        result({ name: "notifier-blue", service: "notifier", color: "blue", ok: false }),
+      ],
+    });
+    expect(notDb.dataIntegrity).toMatch(/^VERIFIED: /);
+  });
+
+  test("a declared restore: CHECKING until its check is given, then VERIFIED or COMPROMISED", async () => {
+    await rollback({
+      restore: "2026.11.3",
+      class: "emergency",
+      expires: "2h",
+      trigger: "data-loss",
+    });
+    // The restore goes to the standby (green); blue stays active until the second switch.
+    const observed = [bot("blue", LIVE), bot("green", PAPER), ...HEALTHY_BLUE];
+    const restore =
+      "restore of green's database into aitb-dev-postgres/aitb_restore_release_2026_11_3 from the snapshot of release 2026.11.3";
+    expect((await status({ verification: observed })).dataIntegrity).toBe(
+      `CHECKING: ${restore} not checked yet; every check of the services that use the database on blue passed (3)`,
+    );
+    expect(
+      (
+        await status({
+          verification: observed,
+          restoreCheck: { ok: true, detail: "row counts match" },
+        })
+      ).dataIntegrity,
+    ).toBe(
+      `VERIFIED: every check of the services that use the database on blue passed (3); restore checked: row counts match; ${restore}`,
+    );
+    const failed = await status({
+      verification: observed,
+      restoreCheck: { ok: false, detail: "orders table is empty" },
+    });
+    expect(failed.dataIntegrity).toBe(
+      `COMPROMISED: the restore check failed: orders table is empty; ${restore}`,
+    );
+    const unverified = await status({
+      restoreCheck: { ok: false, detail: "orders table is empty" },
+    });
+    expect(unverified.dataIntegrity).toMatch(/^COMPROMISED: the restore check failed/);
+    expect(unverified.trading).toMatch(/^UNVERIFIED: /);
   });
 });

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runUp } from "../../cli/commands/up";
 import { findPulumi } from "../../cli/workflow/pulumiCli";
-import { revertFlags } from "../../cli/workflow/revert";
+import { revertFlags, rollbackArgs } from "../../cli/workflow/revert";
 import { validateStackConfig } from "../../config/validate";
 import { readStackSource } from "../../cli/plan/stackFiles";
 import type { DeployedState } from "../../domain/deployed";
@@ -63,11 +63,15 @@ describe("the revert offered after a failed verification", () => {
     );
   }
 
-  test("an immediate switch is reverted to the color that was live before, same incident", () => {
-    expect(revertFlags("prod", deployed, prodAfterSwitch("immediate"), now)).toEqual({
+  const failed = "post-promotion analysis failed (paper-order-blue: paper order rejected)";
+
+  test("an immediate switch is reverted to the color that was live before, same incident, marking the release it leaves failed", () => {
+    expect(revertFlags("prod", deployed, prodAfterSwitch("immediate"), now, failed)).toEqual({
       stack: "prod",
+      automatic: true,
       class: "immediate",
-      reason: 'Revert: verification failed after "Bot execution errors"',
+      reason: `Revert: ${failed} after "Bot execution errors"`,
+      failedAnalysis: `${prodAfterSwitch("immediate").slots.blue.release} on blue: ${failed}`,
       incident: "INC-4411",
       requestedBy: "alice",
       to: "green",
@@ -77,14 +81,31 @@ describe("the revert offered after a failed verification", () => {
     });
   });
 
-  test("a planned switch is not reverted automatically", () => {
-    expect(revertFlags("prod", deployed, prodAfterSwitch("planned"), now)).toBeUndefined();
+  test("a planned switch is offered a revert as an immediate change, never carried out without a yes", () => {
+    const revert = revertFlags("prod", deployed, prodAfterSwitch("planned"), now, failed);
+    expect(revert).toMatchObject({
+      automatic: false,
+      class: "immediate",
+      trigger: "critical-failure-in-session",
+      to: "green",
+    });
+    expect(rollbackArgs(revert!)).toEqual(
+      expect.arrayContaining(["--trigger", "critical-failure-in-session", "--failed-analysis"]),
+    );
   });
 
   test("nothing is reverted on a new stack or when the active color did not change", () => {
-    expect(revertFlags("prod", undefined, prodAfterSwitch("immediate"), now)).toBeUndefined();
     expect(
-      revertFlags("prod", { ...deployed, activeColor: "blue" }, prodAfterSwitch("immediate"), now),
+      revertFlags("prod", undefined, prodAfterSwitch("immediate"), now, failed),
+    ).toBeUndefined();
+    expect(
+      revertFlags(
+        "prod",
+        { ...deployed, activeColor: "blue" },
+        prodAfterSwitch("immediate"),
+        now,
+        failed,
+      ),
     ).toBeUndefined();
   });
 });
