@@ -138,10 +138,12 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
             baselineUrls: endpointBeforeSwitch.apply((endpoint) =>
               trafficUrls(this.spec, endpoint),
             ),
-            baselineRequests: gate.postPromotion.requests,
-            targetRoutes: targetRouteUrls(this.spec, services),
-            successCondition: gate.postPromotion.successCondition,
-            targetColor: activeColor,
+            requests: gate.postPromotion.requests,
+            target: {
+              color: activeColor,
+              urls: targetRouteUrls(this.spec, services),
+              successCondition: gate.postPromotion.successCondition,
+            },
             switchKey,
             analysisKey,
             dependsOn: active.services.map((s) => s.resource),

@@ -1,27 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ANALYSIS_STAGE_ENV, HEALTH_CHECKS_ENV } from "../contract/resources";
 import {
-  ANALYSIS_ENV,
-  ANALYSIS_KEY_ENV,
   ANALYSIS_SCRIPT,
-  TRAFFIC_URLS_ENV,
-  type AnalysisSpec,
+  postPromotionEnvironment,
+  type PostPromotionInputs,
 } from "./health/analysis";
-import type { HealthCheck } from "./health/checks";
 import { localCommand } from "./platform/localCommand";
 import type { Platform } from "./platform/types";
 
-export interface HealthGateArgs {
+export interface HealthGateArgs extends PostPromotionInputs {
   /** Runs the analysis: a local command, or the target's own runner. */
   platform: Platform;
-  checks: pulumi.Input<HealthCheck[]>;
-  analysis: AnalysisSpec;
-  /** The public routes whose error rate and p99 latency are measured against the baseline. */
-  trafficUrls: pulumi.Input<string[]>;
   /** Changes whenever routing or pins change, so the gate runs again after every switch. */
   switchKey: string;
-  /** The same key the pre-promotion analysis left its baseline under. */
-  analysisKey: string;
   dependsOn: pulumi.Resource[];
 }
 
@@ -43,14 +33,7 @@ export class HealthGate extends pulumi.ComponentResource {
         name: `${name}-checks`,
         interpreter: ["node", "-e"],
         create: ANALYSIS_SCRIPT,
-        environment: {
-          [HEALTH_CHECKS_ENV]: pulumi.output(args.checks).apply((checks) => JSON.stringify(checks)),
-          [ANALYSIS_ENV]: JSON.stringify(args.analysis),
-          [TRAFFIC_URLS_ENV]: pulumi.output(args.trafficUrls).apply((urls) => JSON.stringify(urls)),
-          [ANALYSIS_KEY_ENV]: args.analysisKey,
-          [ANALYSIS_STAGE_ENV]: "post-promotion",
-          AITB_ROLE: "health-gate",
-        },
+        environment: postPromotionEnvironment(args),
         triggers: [args.switchKey],
         dependsOn: args.dependsOn,
       },

@@ -37,6 +37,8 @@ export async function aitbProgram(options: ProgramOptions = {}): Promise<Record<
     ),
     backupLocations: deployment.backups.locations,
     databases: { live: deployment.database.identity, restored: deployment.restore?.target ?? null },
+    // The declared restore against what its snapshot promised (domain/restoreManifest.ts).
+    restoreVerification: deployment.restore?.verification ?? null,
     change: settings.config.change,
     deployed: desired,
   };

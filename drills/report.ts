@@ -5,6 +5,9 @@ import { RESTORE_TARGETS } from "./restore/drill";
 import type { SwitchDrillReport } from "./switch/drill";
 import { SWITCH_TARGETS } from "./switch/drill";
 import type { Latency } from "./switch/analyze";
+import type { VerifyDrillReport } from "./verify/drill";
+import { VERIFY_TARGETS } from "./verify/drill";
+import type { FaultOutcome } from "./verify/outcome";
 
 const met = (ok: boolean) => (ok ? "met" : "MISSED");
 
@@ -128,4 +131,51 @@ export function restoreDrillText(report: RestoreDrillReport): string {
     `  integrity: restored = backup (counts and checksums) ${i.restoredEqualsBackup ? "yes" : "NO"}; forensic copy holds the corrupted state ${i.forensicCopyHoldsCorruption ? "yes" : "NO"}; live database untouched ${i.liveUntouched ? "yes" : "NO"}; a second restore into ${report.restoredInto} refused ${i.refusesExistingTarget ? "yes" : "NO"}`,
     `  targets: integrity exact: ${met(report.targets.integrityExact)}; restore within ${RESTORE_TARGETS.maxRatioToBare}x bare pg_restore: ${met(report.targets.withinRatio)}`,
   ].join("\n");
+}
+
+function injectedOn(outcome: FaultOutcome): string {
+  const { color, role } = outcome.injectedOn;
+  return `${color} (${role}, ${outcome.stage === "before-switch" ? "before" : "after"} switch)`;
+}
+
+/** Before a switch: requests that reached the target; after: how soon traffic was back. */
+function reachedOrBack(outcome: FaultOutcome): string {
+  if (outcome.requests) {
+    return `${outcome.requests.toTarget} of ${outcome.requests.proxyLog.requests} requests`;
+  }
+  if (outcome.revertedTo && outcome.backOnOldSeconds !== undefined) {
+    return `${outcome.revertedTo} in ${outcome.backOnOldSeconds} s`;
+  }
+  return "-";
+}
+
+export function verifyDrillText(report: VerifyDrillReport): string {
+  const c = report.checkSettings;
+  const a = report.analysis;
+  const s = a.successCondition;
+  const lines = [
+    `Verify drill: ${report.nginx}, the ${report.stack} stack's five services per color (reference services, fault switches on), bots on the switch record and a file lease; each fault from a healthy start with blue live, on green before a switch to it (pre-promotion analysis, retried for ${report.options.preTimeoutSeconds} s) and after one (post-promotion analysis: every ${a.intervalSeconds} s, ${a.count} measurements, failure limit ${a.failureLimit}, ${a.requests} requests per route)`,
+    `  limits: market data ${c.tradingChecks.marketDataMaxAgeSeconds} s, inference ${c.tradingChecks.inferenceBudgetMs} ms, heartbeat ${c.heartbeatMaxAgeSeconds} s, errors ${round(100 * s.maxErrorRate, 2)} %, p99 +${s.maxLatencyDegradationPercent} % and +${s.minLatencyIncreaseMs} ms over the baseline`,
+    `  ${machineLine(report.machine)}; ${report.seconds} s in all`,
+    "",
+    `  ${"fault".padEnd(27)} ${"injected on".padEnd(29)} ${"detected".padEnd(9)} ${"severity".padEnd(9)} ${"action".padEnd(15)} ${"detect s".padStart(8)}  ${"reached target / back".padEnd(22)} caught by`,
+  ];
+  for (const o of report.outcomes) {
+    lines.push(
+      `  ${o.label.padEnd(27)} ${injectedOn(o).padEnd(29)} ${(o.detected ? "yes" : "NO").padEnd(9)} ${(o.severity ?? "-").padEnd(9)} ${o.action.padEnd(15)} ${(o.detectSeconds === undefined ? "-" : o.detectSeconds.toFixed(2)).padStart(8)}  ${reachedOrBack(o).padEnd(22)} ${o.caughtBy.join(", ") || "-"}`,
+    );
+  }
+  const notes = report.outcomes.filter((o) => o.note);
+  if (notes.length > 0) lines.push("");
+  for (const o of notes) lines.push(`  ${o.label}, ${o.stage.replace("-", " ")}: ${o.note}`);
+  if (report.nginxProblems.length > 0) {
+    lines.push(
+      `  nginx error log: ${report.nginxProblems.length} lines at warn or worse, first: ${report.nginxProblems[0]}`,
+    );
+  }
+  const t = report.targets;
+  lines.push(
+    `  targets: every fault detected ${met(t.everyFaultDetected)}; no request reached a faulty target before a switch ${met(t.noRequestReachedFaultyTarget)}; after a switch reverted, traffic back on the old color within ${VERIFY_TARGETS.maxSecondsBackOnOld} s of detection ${met(t.revertedInTime)}`,
+  );
+  return lines.join("\n");
 }

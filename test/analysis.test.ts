@@ -158,6 +158,48 @@ describe("the trading checks judge what the services answer", () => {
   });
 });
 
+describe("before a switch, two bots that both say they trade live refuse it", () => {
+  test("AITB_SINGLE_LIVE_BOT adds a critical result when a second bot reports live, and none when one does", async () => {
+    const live = await start("bot", { color: "blue", tradingMode: "live" });
+    const target = await start("bot", { tradingMode: "paper" });
+    const checks: HealthCheck[] = [
+      {
+        name: "bot-green",
+        url: `${target.base}/health`,
+        service: "bot",
+        color: "green",
+        expect: {},
+      },
+      {
+        name: "bot-blue",
+        url: `${live.base}/health`,
+        service: "bot",
+        color: "blue",
+        expect: {},
+        severity: "warning",
+      },
+    ];
+    const run = () =>
+      runScript(HEALTH_CHECK_SCRIPT, {
+        AITB_HEALTH_CHECKS: JSON.stringify(checks),
+        AITB_HEALTH_TIMEOUT_SECONDS: "0",
+        AITB_SINGLE_LIVE_BOT: "1",
+      });
+    const one = await run();
+    expect(one.code).toBe(0);
+    expect(one.lines.some((line) => line.name === "two live bots")).toBe(false);
+
+    await inject(target.base, { reportLive: true });
+    const two = await run();
+    expect(two.code).toBe(1);
+    expect(two.lines.find((line) => line.name === "two live bots")).toMatchObject({
+      ok: false,
+      severity: "critical",
+      detail: "bot-green and bot-blue both report live trading",
+    });
+  });
+});
+
 describe("the pre-promotion analysis refuses a target whose routes fail when called directly", () => {
   async function preRun(target: string, proxy: string, key: string): Promise<ScriptRun> {
     return runScript(HEALTH_CHECK_SCRIPT, {

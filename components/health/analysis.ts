@@ -1,4 +1,6 @@
-import { CHECK_FUNCTIONS } from "./checks";
+import * as pulumi from "@pulumi/pulumi";
+import { ANALYSIS_STAGE_ENV, HEALTH_CHECKS_ENV } from "../../contract/resources";
+import { CHECK_FUNCTIONS, type HealthCheck } from "./checks";
 
 /**
  * The post-promotion analysis, in the spirit of Argo Rollouts' AnalysisTemplate: after the switch,
@@ -89,3 +91,62 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   process.exitCode = failed ? 1 : 0;
 })();
 `;
+
+function json<T>(value: pulumi.Input<T>): pulumi.Output<string> {
+  return pulumi.output(value).apply((known) => JSON.stringify(known));
+}
+
+export interface PrePromotionInputs {
+  /** The target color's checks (gateChecks.ts prePromotionChecks). */
+  checks: pulumi.Input<HealthCheck[]>;
+  /** How long the target may take to become healthy (a re-pinned color has just started). */
+  timeoutSeconds: number;
+  /** The public routes, measured through the proxy before the switch: the baseline. */
+  baselineUrls: pulumi.Input<string[]>;
+  requests: number;
+  /** The target's routes called directly, judged by this condition against the baseline. */
+  target: { color: string; urls: pulumi.Input<string[]>; successCondition: SuccessCondition };
+  analysisKey: string;
+}
+
+/** The environment of the pre-promotion step (HEALTH_CHECK_SCRIPT), as the component and the drill run it. */
+export function prePromotionEnvironment(
+  inputs: PrePromotionInputs,
+): Record<string, pulumi.Input<string>> {
+  return {
+    [HEALTH_CHECKS_ENV]: json(inputs.checks),
+    AITB_HEALTH_TIMEOUT_SECONDS: String(inputs.timeoutSeconds),
+    AITB_BASELINE_URLS: json(inputs.baselineUrls),
+    AITB_BASELINE_REQUESTS: String(inputs.requests),
+    AITB_TARGET_TRAFFIC: json(
+      pulumi.output(inputs.target.urls).apply((urls) => ({ ...inputs.target, urls })),
+    ),
+    AITB_SINGLE_LIVE_BOT: "1",
+    [ANALYSIS_KEY_ENV]: inputs.analysisKey,
+    [ANALYSIS_STAGE_ENV]: "pre-promotion",
+    AITB_ROLE: "health-gate",
+  };
+}
+
+export interface PostPromotionInputs {
+  checks: pulumi.Input<HealthCheck[]>;
+  analysis: AnalysisSpec;
+  /** The public routes whose error rate and p99 latency are measured against the baseline. */
+  trafficUrls: pulumi.Input<string[]>;
+  /** The key the pre-promotion analysis left its baseline under. */
+  analysisKey: string;
+}
+
+/** The environment of the post-promotion step (ANALYSIS_SCRIPT), as the component and the drill run it. */
+export function postPromotionEnvironment(
+  inputs: PostPromotionInputs,
+): Record<string, pulumi.Input<string>> {
+  return {
+    [HEALTH_CHECKS_ENV]: json(inputs.checks),
+    [ANALYSIS_ENV]: JSON.stringify(inputs.analysis),
+    [TRAFFIC_URLS_ENV]: json(inputs.trafficUrls),
+    [ANALYSIS_KEY_ENV]: inputs.analysisKey,
+    [ANALYSIS_STAGE_ENV]: "post-promotion",
+    AITB_ROLE: "health-gate",
+  };
+}

@@ -202,6 +202,16 @@ async function judge(check) {
   if (check.budgetMs !== undefined && ms > check.budgetMs) return result(false, "answered in " + ms + " ms (budget " + check.budgetMs + " ms)");
   return result(true, kind === "inference" ? "answered in " + ms + " ms" : kind === "paper-order" ? "paper order filled" : "test message delivered to " + body.sink);
 }
+// With AITB_SINGLE_LIVE_BOT=1: more than one bot saying it trades live (or holds the lease) is a
+// critical result of its own, whatever each bot's check expected.
+function liveBotsResult(results) {
+  if (process.env.AITB_SINGLE_LIVE_BOT !== "1") return undefined;
+  const live = results.filter((r) => r.service === "bot" && r.observed && (r.observed.tradingMode === "live" || r.observed.leaseHeld === true));
+  if (live.length < 2) return undefined;
+  return { name: "two live bots", url: live.map((r) => r.url).join(" "), ok: false, ms: 0, severity: "critical", kind: "health", service: "bot",
+    detail: live.map((r) => r.name).join(" and ") + " both report live trading",
+    nextAction: "stop the bot the switch record does not name now; the switch was refused" };
+}
 async function measureTraffic(urls, requests) {
   const latencies = [];
   let errors = 0;
@@ -249,7 +259,8 @@ function judgeTraffic(traffic, baseline, condition) {
  * the proxy measured once the checks pass, the baseline of the post-promotion analysis) with
  * AITB_BASELINE_REQUESTS and AITB_ANALYSIS_KEY (where the baseline is left for it), and
  * AITB_TARGET_TRAFFIC (JSON {color, urls, successCondition}: the target's routes called directly,
- * judged against that baseline). Output: one JSON HealthResult per line as each check of the last round
+ * judged against that baseline), AITB_SINGLE_LIVE_BOT=1 (two bots reporting live fail the round).
+ * Output: one JSON HealthResult per line as each check of the last round
  * completes, then `{"baseline": ...}` when measured; exit 1 if any critical check failed.
  */
 export const HEALTH_CHECK_SCRIPT = String.raw`
@@ -261,7 +272,9 @@ const target = JSON.parse(process.env.AITB_TARGET_TRAFFIC || "null");
 const requests = Number(process.env.AITB_BASELINE_REQUESTS || "50");
 async function round(print) {
   const results = await Promise.all(checks.map((check) => judge(check).then((r) => { if (print) console.log(JSON.stringify(r)); return r; })));
-  return results.every((r) => r.ok || r.severity !== "critical");
+  const twoLive = liveBotsResult(results);
+  if (twoLive && print) console.log(JSON.stringify(twoLive));
+  return !twoLive && results.every((r) => r.ok || r.severity !== "critical");
 }
 (async () => {
   while (now() < deadline) {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { COLORS, type Color } from "../../domain/colors";
+import { COLORS, otherColor, type Color } from "../../domain/colors";
 import type { DeploymentSpec, ServiceSpec } from "../../domain/deployment";
 import { TRADING_PROBES, TRADING_PROBE_KINDS } from "../../contract/tradingChecks";
 import type { HealthCheck } from "./checks";
@@ -150,7 +150,36 @@ export function prePromotionChecks(
   settings: CheckSettings,
 ): pulumi.Output<HealthCheck[]> {
   const judged: Judged = { color: spec.activeColor, stage: "pre-promotion", severity: "critical" };
-  return pulumi.all(colorChecks(spec, services, judged, settings));
+  return pulumi.all([
+    ...colorChecks(spec, services, judged, settings),
+    ...otherBot(spec, services),
+  ]);
+}
+
+/**
+ * The other color's bot, observed only (a warning): with it the runner sees two bots that both
+ * say they trade live (AITB_SINGLE_LIVE_BOT), the target's bot gone live before the switch.
+ */
+function otherBot(
+  spec: DeploymentSpec,
+  services: Record<Color, ServiceHandle[]>,
+): pulumi.Output<HealthCheck>[] {
+  const color = otherColor(spec.activeColor);
+  const index = spec.colors[color].services.findIndex((service) => service.service === "bot");
+  const url = services[color][index]?.healthUrl;
+  if (index < 0 || !url) return [];
+  return [
+    url.apply((healthUrl): HealthCheck => ({
+      name: `bot-${color}`,
+      url: healthUrl,
+      kind: "health",
+      color,
+      service: "bot",
+      expect: { service: "bot", color },
+      severity: "warning",
+      nextAction: `bot-${color} (live until the switch) is not healthy: the switch to ${spec.activeColor} is what replaces it`,
+    })),
+  ];
 }
 
 /**

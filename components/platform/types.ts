@@ -101,6 +101,12 @@ export interface RestoreHandle {
   url: pulumi.Output<string>;
   forensicCopy: pulumi.Resource;
   resources: pulumi.Resource[];
+  /**
+   * The restore step's output, whose last `{"restoreVerification": ...}` line compares the
+   * restored database with its snapshot's manifest (domain/restoreManifest.ts). Absent on a target
+   * whose restore has no manifest to compare with.
+   */
+  verification?: pulumi.Output<string>;
 }
 
 /**

@@ -23,6 +23,8 @@ export interface Instance {
     | "leaseTtlMs"
     | "orderIntervalMs"
   >;
+  /** Answer the fault switches (reference-service/faults.ts): drills that inject faults. */
+  faultSwitches?: boolean;
 }
 
 export interface ServicesPayload {
@@ -51,6 +53,7 @@ export async function servicesWorker(payload: ServicesPayload): Promise<void> {
       host: payload.host,
       port: 0,
       ...(instance.bot ?? {}),
+      ...(instance.faultSwitches ? { faultSwitches: true } : {}),
     });
     running.push(service);
     ports[instanceKey(instance.service, instance.color)] = service.port;

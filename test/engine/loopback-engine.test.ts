@@ -270,8 +270,9 @@ if (!engineBuilt()) {
     );
 
     test(
-      "aitb up (Automation API) reverts an immediate switch to a broken color on its own",
+      "aitb up (Automation API): the pre-promotion analysis refuses a broken color before traffic moves, and the change is reverted and the release marked failed",
       async () => {
+        const generationBefore = switchTime(project.stateDir);
         // green's webapp goes down: its supervisor first, so nothing restarts it.
         const webapp = path.join(project.stateDir, "services", "green-webapp");
         for (const file of ["supervisor.pid", "service.pid"]) {
@@ -311,6 +312,12 @@ if (!engineBuilt()) {
         });
         expect(text).toContain("reverting to blue");
         expect(stackText()).toMatch(/aitb:activeColor: blue/);
+        // The switch record never moved: no request and no live trading went to green.
+        expect(switchTime(project.stateDir)).toBe(generationBefore);
+        // The release that failed is never offered as known-good again.
+        expect(stackText()).toMatch(
+          /release: 2026\.11\.3\n\s+color: green[\s\S]*?failedAnalysis:\n\s+at: "?[0-9T:.Z-]+"?\n\s+reason: .*2026\.11\.3 on green/,
+        );
         const verify = await project.aitb(["verify", "--stack", STACK], MINUTES);
         expect(verify.code).toBe(0);
         expect(verify.stdout).toMatch(/⚠ +webapp-green/);

@@ -475,6 +475,7 @@ export class DockerPlatform implements Platform {
       url: this.urlFor(target),
       forensicCopy: forensic,
       resources: [forensic, restore],
+      verification: restore.stdout,
     };
   }
 }

@@ -1,5 +1,6 @@
 import { DRAIN_FLAG } from "../switchRecord";
 import { shellQuote } from "../../../domain/quote";
+import { MANIFEST_LINES_SQL, MANIFEST_SESSION_SQL } from "../../../domain/restoreManifest";
 
 /**
  * Shell scripts the Docker target runs through @pulumi/command. The PostgreSQL and nginx steps
@@ -32,21 +33,53 @@ export interface DumpStep {
 }
 
 /**
- * pg_dump into `<file>.partial`, keep it only when it is a non-empty archive that `pg_restore
- * --list` reads, then rename it into place (a rename within one folder is atomic). A failed dump
- * leaves no `.dump` file behind, so a restore can never pick a broken one as the newest.
+ * The dump and its manifest in one transaction: psql opens a read-only repeatable-read
+ * transaction, exports its snapshot, writes the manifest's lines (domain/restoreManifest.ts) and
+ * runs pg_dump on the exported snapshot while the transaction stays open, so the manifest
+ * describes exactly the rows in the dump however many rows the bots write meanwhile. psql's
+ * output is the manifest; the archive goes to the file in AITB_DUMP_PART, which a failed pg_dump
+ * removes (psql 15 does not fail on a failed `\!`).
+ */
+function dumpWithManifestSql(connection: string): string {
+  return [
+    MANIFEST_SESSION_SQL,
+    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;",
+    "SELECT pg_export_snapshot() AS aitb_snapshot \\gset",
+    "\\setenv AITB_SNAPSHOT :aitb_snapshot",
+    MANIFEST_LINES_SQL,
+    `\\! pg_dump -Fc --snapshot="$AITB_SNAPSHOT" ${connection} -f "$AITB_DUMP_PART" >&2 || rm -f "$AITB_DUMP_PART"`,
+    "COMMIT;",
+  ].join("\n");
+}
+
+/** psql reading SQL from stdin: no psqlrc, quiet, rows only, unaligned, stop at the first error. */
+const PSQL = "psql -X -q -t -A -v ON_ERROR_STOP=1";
+
+/**
+ * pg_dump into `<file>.partial` with its manifest in `<file>.manifest.partial`; keep them only
+ * when the dump is a non-empty archive that `pg_restore --list` reads, then rename both into place
+ * (a rename within one folder is atomic), the manifest first: a `.dump` never appears without its
+ * manifest, and a failed dump leaves neither behind, so a restore can never pick a broken one as
+ * the newest.
  */
 export function pgDumpStep(step: DumpStep): string {
+  const connection = `-U ${quote(step.user)} -d ${quote(step.database)}`;
+  const failed = quote(
+    `pg_dump of ${step.database} failed or wrote no readable archive; no dump was kept`,
+  );
   return [
     `mkdir -p "${step.folder}"`,
     `dump="${step.folder}/${step.file}"`,
     'part="$dump.partial"',
-    'rm -f "$part"',
-    `if pg_dump -Fc -U ${step.user} -d ${step.database} -f "$part" && [ -s "$part" ] && pg_restore --list "$part" >/dev/null; then`,
-    '  mv "$part" "$dump"',
+    'manifest="$dump.manifest"',
+    'rm -f "$part" "$manifest.partial"',
+    "dumped=1",
+    `printf '%s\\n' ${quote(dumpWithManifestSql(connection))} | AITB_DUMP_PART="$part" ${PSQL} ${connection} >"$manifest.partial" || dumped=0`,
+    'if [ "$dumped" = 1 ] && [ -s "$part" ] && pg_restore --list "$part" >/dev/null && mv "$manifest.partial" "$manifest"; then',
+    `  mv "$part" "$dump" || { rm -f "$manifest" "$part"; echo ${failed} >&2; exit 1; }`,
     "else",
-    '  rm -f "$part"',
-    `  echo "pg_dump of ${step.database} failed or wrote no readable archive; no dump was kept" >&2`,
+    '  rm -f "$part" "$manifest.partial"',
+    `  echo ${failed} >&2`,
     "  exit 1",
     "fi",
   ].join("\n");
@@ -64,12 +97,90 @@ export interface RestoreStep {
 }
 
 /**
+ * Compares the restored database's manifest lines (stdin) with the snapshot's manifest (the file
+ * in AITB_MANIFEST; empty: the snapshot has none) and prints the restoreVerification JSON line.
+ * POSIX awk, so it runs in the database's container too. Table names arrive as JSON strings
+ * (to_json in the manifest's SQL) and are checked to be one, so they are pasted, never escaped;
+ * counts and checksums are compared as strings (awk's numbers are doubles). Exits 1 on any
+ * difference, naming the tables on stderr.
+ */
+export const MANIFEST_COMPARE_AWK = String.raw`
+function filename(s) { gsub(/[^A-Za-z0-9._-]/, "_", s); return s }
+function inner(t) { return substr(t, 2, length(t) - 2) }
+function valid(f, n) {
+  return n == 3 && f[1] !~ /[[:cntrl:]]/ \
+    && f[1] ~ /^"([^"\\]|\\["\\\/bfnrt]|\\u[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f])*"$/ \
+    && f[2] ~ /^(0|[1-9][0-9]*)$/ && f[3] ~ /^-?(0|[1-9][0-9]*)$/
+}
+function keep(t) { if (!(t in known)) { known[t] = 1; order[++count] = t } }
+BEGIN {
+  FS = "\t"
+  snapshot = filename(ENVIRON["AITB_SNAPSHOT_FILE"])
+  manifest = ENVIRON["AITB_MANIFEST"]
+  if (manifest == "") exit
+  while ((got = (getline line < manifest)) > 0) {
+    number++
+    if (line == "") continue
+    n = split(line, f, "\t")
+    if (!valid(f, n)) { broken = "line " number " of its manifest is not <table> <rows> <checksum>"; break }
+    keep(f[1]); expected_rows[f[1]] = f[2]; expected_sum[f[1]] = f[3]
+  }
+  if (got < 0) broken = "its manifest cannot be read"
+}
+NF > 0 {
+  n = split($0, f, "\t")
+  if (!valid(f, n)) { broken = "the restored database gave a line that is not <table> <rows> <checksum>"; next }
+  keep(f[1]); rows[f[1]] = f[2]; sums[f[1]] = f[3]
+}
+END {
+  head = "{\"restoreVerification\":{\"snapshot\":\"" snapshot "\",\"ok\":"
+  if (manifest == "") {
+    print head "null,\"tables\":[],\"detail\":\"not verifiable: " snapshot " has no manifest (taken before manifests were written)\"}}"
+    exit 0
+  }
+  differ = 0; list = ""; tables = ""
+  for (i = 1; i <= count; i++) {
+    t = order[i]
+    listed = (t in expected_rows); restored = (t in rows)
+    same_rows = listed && restored && (expected_rows[t] "") == (rows[t] "")
+    same = same_rows && (expected_sum[t] "") == (sums[t] "")
+    if (!same) {
+      if (!restored) why = "not in the restored database"
+      else if (!listed) why = "not in the manifest"
+      else if (!same_rows) why = rows[t] " rows, expected " expected_rows[t]
+      else why = "checksum " sums[t] ", expected " expected_sum[t]
+      list = list (differ++ > 0 ? ", " : "") inner(t) " (" why ")"
+    }
+    tables = tables (i > 1 ? "," : "") "{\"table\":" t \
+      ",\"expectedRows\":" (listed ? expected_rows[t] : "null") \
+      ",\"rows\":" (restored ? rows[t] : "null") \
+      ",\"expectedChecksum\":" (listed ? "\"" expected_sum[t] "\"" : "null") \
+      ",\"checksum\":" (restored ? "\"" sums[t] "\"" : "null") \
+      ",\"ok\":" (same ? "true" : "false") "}"
+  }
+  if (broken != "") detail = snapshot ": " broken
+  else if (differ > 0) detail = differ " of " count " tables differ from the manifest of " snapshot ": " list
+  else detail = count " tables match the manifest of " snapshot " (row counts and checksums)"
+  ok = broken == "" && differ == 0
+  print head (ok ? "true" : "false") ",\"tables\":[" tables "],\"detail\":\"" detail "\"}}"
+  if (!ok) {
+    print "the restored database is not what the snapshot holds: " detail | "cat 1>&2"
+    close("cat 1>&2")
+    exit 1
+  }
+}
+`;
+
+/**
  * Pick the newest snapshot that is a readable archive (an empty or unreadable file is skipped with
- * a message), refuse an existing target, create the new database, pg_restore into it.
+ * a message), refuse an existing target, create the new database, pg_restore into it, then
+ * compare it with the snapshot's manifest: one restoreVerification JSON line, and exit 1 when the
+ * restored data is not what the snapshot holds. The database stays for inspection either way.
  */
 export function pgRestoreStep(step: RestoreStep): string {
   const folder = step.release ? `${step.backupDir}/${step.release}` : `${step.backupDir}/*`;
   const limit = step.notAfter ? `pre-switch-${snapshotStamp(new Date(step.notAfter))}.dump` : "";
+  const lines = `${MANIFEST_SESSION_SQL}\n${MANIFEST_LINES_SQL}`;
   return [
     "set -eu",
     `candidates=$(ls -1 ${folder}/pre-switch-*.dump 2>/dev/null | awk -F/ -v lim=${quote(limit)} '{ if (lim == "" || $NF <= lim) print $NF " " $0 }' | sort -r | cut -d" " -f2-)`,
@@ -86,6 +197,13 @@ export function pgRestoreStep(step: RestoreStep): string {
     `createdb -U ${step.user} ${step.target}`,
     `pg_restore -U ${step.user} -d ${step.target} --no-owner --exit-on-error "$file"`,
     `echo "restored $file into ${step.target}"`,
+    'manifest=""',
+    'restored=""',
+    'if [ -f "$file.manifest" ]; then',
+    '  manifest="$file.manifest"',
+    `  restored=$(printf '%s\\n' ${quote(lines)} | ${PSQL} -U ${quote(step.user)} -d ${quote(step.target)})`,
+    "fi",
+    `printf '%s\\n' "$restored" | AITB_SNAPSHOT_FILE="\${file##*/}" AITB_MANIFEST="$manifest" awk ${quote(MANIFEST_COMPARE_AWK)}`,
   ].join("\n");
 }
 

@@ -437,6 +437,7 @@ export class LoopbackPlatform implements Platform {
       url: this.urlFor(target),
       forensicCopy: forensic,
       resources: [forensic, restore],
+      verification: restore.stdout,
     };
   }
 

@@ -75,14 +75,21 @@ export class LoopbackProviders {
 type Declared<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 abstract class LoopbackResource<T> extends pulumi.dynamic.Resource {
+  /**
+   * `outputs`: the provider's outputs the program reads. The SDK resolves only the properties
+   * passed here, so each is passed as undefined, which the engine fills from the provider's outs.
+   */
   constructor(
     providers: LoopbackProviders,
     kind: LoopbackKind,
     name: string,
     inputs: Declared<T>,
     opts?: pulumi.CustomResourceOptions,
+    outputs: readonly string[] = [],
   ) {
-    super(providers.of(kind), name, { ...inputs }, opts, LOOPBACK_MODULE, kind);
+    const props: pulumi.Inputs = { ...inputs };
+    for (const output of outputs) props[output] = undefined;
+    super(providers.of(kind), name, props, opts, LOOPBACK_MODULE, kind);
   }
 }
 
@@ -139,12 +146,14 @@ export class PostgresServer extends LoopbackResource<ServerInputs> {
 
 /** A one-shot step (snapshot, backup, forensic copy, restore, health gate, change record). */
 export class LoopbackStep extends LoopbackResource<StepInputs> {
+  /** The step's last lines of output (runtime/step.ts). */
+  declare readonly stdout: pulumi.Output<string>;
   constructor(
     providers: LoopbackProviders,
     name: string,
     inputs: Declared<StepInputs>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(providers, "Step", name, inputs, opts);
+    super(providers, "Step", name, inputs, opts, ["stdout"]);
   }
 }
