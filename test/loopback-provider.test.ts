@@ -35,6 +35,7 @@ import {
   type ServerOutputs,
 } from "../components/platform/loopback/runtime/postgres";
 import { stepProvider, type StepInputs } from "../components/platform/loopback/runtime/step";
+import { parseRestoreVerification, type ComparedRestore } from "../domain/restoreManifest";
 import { NOW, ROOT } from "./support/stacks";
 import { PLACEHOLDER, freeServiceBase, providerInputs, requireBuild } from "./support/loopback";
 
@@ -372,7 +373,7 @@ describe("the loopback providers on real nginx and PostgreSQL", () => {
     expect(proxyDiff.replaces).toEqual(["port"]);
   });
 
-  test("a declared restore takes the forensic copy first and restores into a new database, never over the live one", async () => {
+  test("a declared restore takes the forensic copy first and restores into a new database, never over the live one, verified against the snapshot's manifest", async () => {
     await psql("update orders set qty = 99 where id = 1");
     const restoring = await planFor({
       activeColor: "green",
@@ -388,9 +389,17 @@ describe("the loopback providers on real nginx and PostgreSQL", () => {
     });
     const forensic = await stepProvider.create(step("forensic-copy", restoring));
     expect(forensic.outs?.stdout).toContain("forensic copy of aitb taken");
-    expect(fs.readdirSync(path.join(state, "backups", "forensics")).length).toBe(1);
+    const forensics = fs.readdirSync(path.join(state, "backups", "forensics")).sort();
+    expect(forensics).toHaveLength(2);
+    expect(forensics[1]).toBe(`${forensics[0]}.manifest`);
     const restore = step("restore", restoring);
-    await stepProvider.create(restore);
+    const restored = await stepProvider.create(restore);
+    const verification = parseRestoreVerification(restored.outs?.stdout) as ComparedRestore;
+    expect(verification.ok).toBe(true);
+    expect(verification.snapshot).toMatch(/^pre-switch-\d{8}T\d{6}Z\.dump$/);
+    expect(verification.tables).toContainEqual(
+      expect.objectContaining({ table: "public.orders", ok: true }),
+    );
     const target = restore.environment.AITB_RESTORE_TARGET;
     expect(await psql("select qty from orders where id = 1", target)).toBe("10");
     expect(await psql("select qty from orders where id = 1")).toBe("99");

@@ -5,10 +5,10 @@ import { planStack } from "../plan/plan";
 import { readBaseSource, readStackSource } from "../plan/stackFiles";
 import { workflowExitCode } from "../workflow/errors";
 import { processIo, type CommandIo } from "../workflow/io";
-import { buildNotice } from "../workflow/notice";
+import { buildNotice, type NoticeInput } from "../workflow/notice";
 import { renderNoticeMarkdown, renderNoticeText } from "../workflow/noticeRender";
 import { EXIT, stackOption } from "./common";
-import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack } from "./verify";
+import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack, type Verification } from "./verify";
 
 export interface NoticeFlags {
   stack: string;
@@ -22,6 +22,13 @@ export interface NoticeFlags {
   outputsFile?: string;
 }
 
+/** The restore's comparison with its snapshot's manifest; none when it could not be compared. */
+function restoreCheckOf(restore: Verification["restore"]): NoticeInput["restoreCheck"] {
+  const verification = restore?.verification;
+  if (!verification || verification.ok === null) return undefined;
+  return { ok: verification.ok, detail: verification.detail };
+}
+
 /** Render the runbook's team notice for the stack's current change record. */
 export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<number> {
   return workflowExitCode(async () => {
@@ -31,21 +38,22 @@ export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<numb
     const base = flags.base ? readBaseSource(io.root, flags.stack, flags.base) : undefined;
     const plan = await planStack({ source, base, now });
     let verification: HealthResult[] | undefined;
+    let restoreCheck: NoticeInput["restoreCheck"];
     if (flags.verify) {
       // The table goes to stderr so that stdout stays the notice alone.
       const quiet = { ...io, out: io.err };
-      verification = (
-        await verifyStack(
-          {
-            stack: flags.stack,
-            config: flags.config,
-            endpoint: flags.endpoint,
-            outputsFile: flags.outputsFile,
-            timeout: DEFAULT_CHECK_TIMEOUT_SECONDS,
-          },
-          quiet,
-        )
-      ).results;
+      const verified = await verifyStack(
+        {
+          stack: flags.stack,
+          config: flags.config,
+          endpoint: flags.endpoint,
+          outputsFile: flags.outputsFile,
+          timeout: DEFAULT_CHECK_TIMEOUT_SECONDS,
+        },
+        quiet,
+      );
+      verification = verified.results;
+      restoreCheck = restoreCheckOf(verified.restore);
     }
     const notice = buildNotice({
       plan,
@@ -57,6 +65,7 @@ export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<numb
           }
         : undefined,
       verification,
+      restoreCheck,
       teamLead: flags.teamLead,
     });
     io.out(

@@ -33,6 +33,13 @@ import {
   withDeployedUrls,
   withEndpoint,
 } from "../workflow/verification";
+import {
+  notVerifiable,
+  RESTORE_VERIFICATION_KEY,
+  restoreVerificationOf,
+  type RestoreVerification,
+  type TableVerification,
+} from "../../domain/restoreManifest";
 import { EXIT, stackOption } from "./common";
 
 export interface VerifyFlags {
@@ -57,6 +64,17 @@ export interface Verification {
   findings: Finding[];
   /** No critical finding. */
   passed: boolean;
+  /**
+   * The declared restore against what its snapshot promised (the stack's restoreVerification);
+   * absent when no restore is declared.
+   */
+  restore?: DeclaredRestore;
+}
+
+export interface DeclaredRestore {
+  /** The restored database, as the plan names it. */
+  target: string;
+  verification: RestoreVerification;
 }
 
 /** The plan's checks, and those of them the deployed stack has URLs for, `--endpoint` applied. */
@@ -64,7 +82,12 @@ async function checksToRun(
   flags: VerifyFlags,
   root: string,
   plan: Plan,
-): Promise<{ declared: HealthCheck[]; runnable: HealthCheck[]; origin: string }> {
+): Promise<{
+  declared: HealthCheck[];
+  runnable: HealthCheck[];
+  origin: string;
+  outputs: StackOutputs;
+}> {
   const declared = declaredChecks(plan);
   const read = await readStackOutputs({
     stack: flags.stack,
@@ -74,7 +97,79 @@ async function checksToRun(
   });
   const deployed = withDeployedUrls(declared, checkUrlsOf(read, flags.stack));
   const runnable = withEndpoint(deployed, publicEndpointOf(read.outputs), flags.endpoint);
-  return { declared, runnable, origin: read.origin };
+  return { declared, runnable, origin: read.origin, outputs: read.outputs };
+}
+
+/** The declared restore and its verification from the outputs; undefined when none is declared. */
+function declaredRestore(plan: Plan, outputs: StackOutputs): DeclaredRestore | undefined {
+  const target = (plan.outputs.databases as Record<string, unknown> | undefined)?.restored;
+  if (typeof target !== "string") return undefined;
+  const verification =
+    restoreVerificationOf(outputs[RESTORE_VERIFICATION_KEY]) ??
+    notVerifiable(
+      `the stack outputs hold no ${RESTORE_VERIFICATION_KEY}: the restore step has not run, or it failed (pulumi up printed why)`,
+    );
+  return { target, verification };
+}
+
+function restoreStatus(verification: RestoreVerification): string {
+  if (verification.ok === null) return "NOT VERIFIABLE";
+  return verification.ok ? "VERIFIED" : "COMPROMISED";
+}
+
+function tableResult(table: TableVerification): string {
+  if (table.rows === null)
+    return `not in the restored database (manifest: ${table.expectedRows} rows)`;
+  if (table.expectedRows === null) return `${table.rows} rows, not in the manifest`;
+  const rows =
+    table.rows === table.expectedRows
+      ? `${table.rows} rows`
+      : `${table.rows} rows (manifest: ${table.expectedRows})`;
+  const checksum =
+    table.checksum === table.expectedChecksum
+      ? `checksum ${table.checksum}`
+      : `checksum ${table.checksum} (manifest: ${table.expectedChecksum})`;
+  return `${rows}, ${checksum}`;
+}
+
+/** `Restore into <target>: VERIFIED: <detail>`, then each table against the manifest. */
+function restoreLines({ target, verification }: DeclaredRestore): string[] {
+  const width = Math.max(0, ...verification.tables.map((table) => table.table.length));
+  return [
+    `Restore into ${target}: ${restoreStatus(verification)}: ${verification.detail}`,
+    ...verification.tables.map(
+      (table) => `  ${table.ok ? "✓" : "✗"}  ${table.table.padEnd(width)}  ${tableResult(table)}`,
+    ),
+  ];
+}
+
+/** Critical when the restored data is not what its snapshot holds, a warning when unverifiable. */
+function restoreFinding({ target, verification }: DeclaredRestore): Finding | undefined {
+  if (verification.ok === true) return undefined;
+  if (verification.ok === false) {
+    return {
+      severity: "critical",
+      subject: `restore into ${target}`,
+      detail: verification.detail,
+      nextAction:
+        "do not switch to the restored color; find out why it differs (the snapshot, its manifest and the forensic copy are kept), then restore into a new database",
+    };
+  }
+  return {
+    severity: "warning",
+    subject: `restore into ${target}`,
+    detail: verification.detail,
+    nextAction:
+      "check the restored database by hand (row counts, latest trades and orders) before switching to it",
+  };
+}
+
+/** A finding among the ranked ones: after those of its severity. */
+function withFinding(findings: Finding[], extra: Finding | undefined): Finding[] {
+  if (!extra) return findings;
+  if (extra.severity !== "critical") return [...findings, extra];
+  const critical = findings.filter((finding) => finding.severity === "critical");
+  return [...critical, extra, ...findings.filter((finding) => finding.severity !== "critical")];
 }
 
 function botLines(results: HealthResult[]): string[] {
@@ -86,7 +181,7 @@ function botLines(results: HealthResult[]): string[] {
   ];
 }
 
-function verdict(results: HealthResult[], findings: Finding[], alarm: Finding | undefined): string {
+function verdict(results: HealthResult[], findings: Finding[], lead: string[]): string {
   const { failures, warnings } = rankFailures(results);
   if (!hasCriticalFinding(findings)) {
     return `PASSED: ${results.length - warnings.length} of ${results.length} checks${warnings.length === 0 ? "" : `; the standby color is not healthy (warning, it does not carry traffic): ${describeResults(warnings)}`}`;
@@ -95,7 +190,7 @@ function verdict(results: HealthResult[], findings: Finding[], alarm: Finding | 
     failures.length === 0
       ? `all ${results.length} checks passed`
       : `${failures.length} of ${results.length} checks: ${describeResults(failures)}`;
-  return `FAILED: ${alarm ? `${alarm.subject}; ` : ""}${checks}${warnings.length === 0 ? "" : `; warnings (standby): ${describeResults(warnings)}`}`;
+  return `FAILED: ${lead.map((subject) => `${subject}; `).join("")}${checks}${warnings.length === 0 ? "" : `; warnings (standby): ${describeResults(warnings)}`}`;
 }
 
 /**
@@ -105,7 +200,7 @@ function verdict(results: HealthResult[], findings: Finding[], alarm: Finding | 
 export async function verifyStack(flags: VerifyFlags, io: CommandIo): Promise<Verification> {
   const source = readStackSource(io.root, flags.stack, flags.config);
   const plan = await planStack({ source, now: new Date() });
-  const { declared, runnable, origin } = await checksToRun(flags, io.root, plan);
+  const { declared, runnable, origin, outputs } = await checksToRun(flags, io.root, plan);
   io.out(
     `aitb verify: stack ${plan.stack}, active ${plan.activeColor} @ ${plan.releases[plan.activeColor]}, standby ${plan.standbyColor} @ ${plan.releases[plan.standbyColor]}\n` +
       `  ${declared.length} checks (each service of both colors, the public endpoint, bot heartbeats), ${flags.timeout} s each, at the URLs from ${origin}\n`,
@@ -130,8 +225,16 @@ export async function verifyStack(flags: VerifyFlags, io: CommandIo): Promise<Ve
   const results = declared.map(
     (check) => byKey.get(checkKey(check)) ?? notDeployedResult(check, plan.stack),
   );
-  const findings = rankFindings(results, plan.activeColor);
+  const restore = declaredRestore(plan, outputs);
+  const restoreIssue = restore && restoreFinding(restore);
+  const findings = withFinding(rankFindings(results, plan.activeColor), restoreIssue);
   const alarm = twoLiveBots(results, plan.activeColor);
+  const lead = [
+    ...(alarm ? [alarm.subject] : []),
+    ...(restore?.verification.ok === false
+      ? [`the restore into ${restore.target} is not what its snapshot holds`]
+      : []),
+  ];
   io.out(
     [
       "",
@@ -139,12 +242,13 @@ export async function verifyStack(flags: VerifyFlags, io: CommandIo): Promise<Ve
       "",
       ...resultTable(results),
       "",
-      verdict(results, findings, alarm),
+      ...(restore ? [...restoreLines(restore), ""] : []),
+      verdict(results, findings, lead),
       ...findings.map((finding) => `  ${findingLine(finding)}`),
       "",
     ].join("\n"),
   );
-  return { plan, results, findings, passed: !hasCriticalFinding(findings) };
+  return { plan, results, findings, passed: !hasCriticalFinding(findings), restore };
 }
 
 export async function runVerify(flags: VerifyFlags, io: CommandIo): Promise<number> {

@@ -84,13 +84,13 @@ async function notice(flags: Partial<NoticeFlags> & { stack: string }) {
 }
 
 /** The deployed stack's outputs (`pulumi stack output --json`): the Docker plan's URLs are real. */
-async function writeOutputs(stack: string): Promise<string> {
+async function writeOutputs(stack: string, more: Record<string, unknown> = {}): Promise<string> {
   const plan = await planStack({ source: readStackSource(dir, stack), now: new Date() });
   const checkUrls = Object.fromEntries(declaredChecks(plan).map((c) => [c.name, c.url]));
   const file = "outputs.json";
   fs.writeFileSync(
     path.join(dir, file),
-    JSON.stringify({ checkUrls, publicEndpoint: plan.outputs.publicEndpoint }),
+    JSON.stringify({ checkUrls, publicEndpoint: plan.outputs.publicEndpoint, ...more }),
   );
   return file;
 }
@@ -206,6 +206,69 @@ describe("aitb notice", () => {
       /^VERIFIED: every check of the services that use the database on blue passed \(\d+\); this rollback changes no database/,
     );
     expect(err).toMatch(/PASSED: (\d+) of \1 checks\n/);
+  });
+
+  test("--verify reports a declared restore VERIFIED or COMPROMISED from the stack's restoreVerification", async () => {
+    await rollback({
+      restore: "2026.11.3",
+      class: "emergency",
+      expires: "2h",
+      trigger: "data-loss",
+    });
+    const proxy = await startDevStack(dir, running);
+    const snapshot = "pre-switch-20261124T100000Z.dump";
+    const orders = {
+      table: "public.orders",
+      expectedRows: 300,
+      rows: 300,
+      expectedChecksum: "-412",
+      checksum: "-412",
+      ok: true,
+    };
+    const integrity = async (restoreVerification: unknown) => {
+      const { out, err } = await notice({
+        stack: "dev",
+        verify: true,
+        endpoint: `http://127.0.0.1:${proxy}`,
+        outputsFile: await writeOutputs("dev", { restoreVerification }),
+      });
+      return { integrity: field(out, "Data Integrity"), err };
+    };
+    const restore =
+      "restore of green's database into aitb-dev-postgres/aitb_restore_release_2026_11_3 from the snapshot of release 2026.11.3";
+
+    const matched = await integrity({
+      snapshot,
+      ok: true,
+      tables: [orders],
+      detail: `1 table matches the manifest of ${snapshot} (row counts and checksums)`,
+    });
+    expect(matched.integrity).toMatch(
+      new RegExp(
+        `^VERIFIED: every check of the services that use the database on blue passed \\(\\d+\\); restore checked: 1 table matches the manifest of ${snapshot} \\(row counts and checksums\\); ${restore}$`,
+      ),
+    );
+    // The table-by-table result is in verify's report, on stderr.
+    expect(matched.err).toContain("  ✓  public.orders  300 rows, checksum -412\n");
+
+    const differs = await integrity({
+      snapshot,
+      ok: false,
+      tables: [{ ...orders, rows: 299, checksum: "15", ok: false }],
+      detail: `1 of 1 tables differs from the manifest of ${snapshot}: public.orders (299 rows, expected 300)`,
+    });
+    expect(differs.integrity).toBe(
+      `COMPROMISED: the restore check failed: 1 of 1 tables differs from the manifest of ${snapshot}: public.orders (299 rows, expected 300); ${restore}`,
+    );
+
+    // Not verifiable is not a check: the restore stays to be checked by hand.
+    const unverifiable = await integrity({
+      snapshot,
+      ok: null,
+      tables: [],
+      detail: `not verifiable: ${snapshot} has no manifest (taken before manifests were written)`,
+    });
+    expect(unverifiable.integrity).toMatch(new RegExp(`^CHECKING: ${restore} not checked yet; `));
   });
 
   test("--verify without the stack's outputs exits 2 and says how to give them", async () => {

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { runRollback } from "../../cli/commands/rollback";
 import { runVerify, type VerifyFlags } from "../../cli/commands/verify";
 import { planStack, type Plan } from "../../cli/plan/plan";
 import { readStackSource } from "../../cli/plan/stackFiles";
@@ -14,6 +15,7 @@ import {
 } from "../../cli/workflow/observations";
 import { declaredChecks } from "../../cli/workflow/verification";
 import type { HealthCheck, HealthResult } from "../../components/health/checks";
+import type { RestoreVerification } from "../../domain/restoreManifest";
 import { SERVICE_NAMES } from "../../domain/services";
 import { COLORS } from "../../domain/colors";
 import { startDevStack as startStack, type Closable, type Variations } from "./loopbackStack";
@@ -221,6 +223,131 @@ describe("aitb verify against services on loopback", () => {
     expect(code).toBe(1);
     expect(out).toContain('webapp-blue (release is "2026.11.3", expected "2026.11.4")');
     expect(out).toContain('public / (release is "2026.11.3", expected "2026.11.4")');
+  });
+});
+
+describe("aitb verify reports a declared restore from the stack's restoreVerification", () => {
+  const SNAPSHOT = "pre-switch-20261124T100000Z.dump";
+  const TARGET = "aitb-dev-postgres/aitb_restore_release_2026_11_3";
+  const orders = {
+    table: "public.orders",
+    expectedRows: 300,
+    rows: 300,
+    expectedChecksum: "-412",
+    checksum: "-412",
+    ok: true,
+  };
+  const trades = { ...orders, table: "public.trades", expectedChecksum: "977", checksum: "977" };
+  const MATCHED: RestoreVerification = {
+    snapshot: SNAPSHOT,
+    ok: true,
+    tables: [orders, trades],
+    detail: `2 tables match the manifest of ${SNAPSHOT} (row counts and checksums)`,
+  };
+  const DIFFERS: RestoreVerification = {
+    snapshot: SNAPSHOT,
+    ok: false,
+    tables: [orders, { ...trades, rows: 299, checksum: "15", ok: false }],
+    detail: `1 of 2 tables differs from the manifest of ${SNAPSHOT}: public.trades (299 rows, expected 300)`,
+  };
+
+  /** The dev stack with a restore of green's database declared, its services on loopback. */
+  async function restoring(): Promise<{
+    verifyWith: (value: unknown) => ReturnType<typeof verify>;
+  }> {
+    const io = captureIo(dir, () => new Date("2026-11-28T15:00:00Z"));
+    const written = await runRollback(
+      {
+        stack: "dev",
+        class: "emergency",
+        reason: "Orders lost by 2026.11.4",
+        incident: "INC-4412",
+        requestedBy: "alice",
+        restore: "2026.11.3",
+        expires: "2h",
+        trigger: "data-loss",
+        now: new Date("2026-11-28T15:00:00Z"),
+      },
+      io,
+    );
+    expect(written).toBe(0);
+    const proxy = await startDevStack();
+    const plan = await planOf("dev");
+    const outputs = outputsOf(declaredChecks(plan), plan.outputs.publicEndpoint as string);
+    return {
+      verifyWith: (value) =>
+        verify({
+          outputs: value === undefined ? outputs : { ...outputs, restoreVerification: value },
+          endpoint: `http://127.0.0.1:${proxy}`,
+        }),
+    };
+  }
+
+  test("VERIFIED when it matches, COMPROMISED (critical) when a table differs, table by table", async () => {
+    const stack = await restoring();
+    const matched = await stack.verifyWith(MATCHED);
+    expect(matched.code).toBe(0);
+    expect(matched.out).toContain(
+      `Restore into ${TARGET}: VERIFIED: 2 tables match the manifest of ${SNAPSHOT} (row counts and checksums)\n` +
+        "  ✓  public.orders  300 rows, checksum -412\n" +
+        "  ✓  public.trades  300 rows, checksum 977\n",
+    );
+    expect(matched.out).toMatch(/\nPASSED: (\d+) of \1 checks\n/);
+
+    // As `pulumi stack output --json` may print it: a JSON string.
+    const differs = await stack.verifyWith(JSON.stringify(DIFFERS));
+    expect(differs.code).toBe(1);
+    expect(differs.out).toContain(
+      `Restore into ${TARGET}: COMPROMISED: ${DIFFERS.detail}\n` +
+        "  ✓  public.orders  300 rows, checksum -412\n" +
+        "  ✗  public.trades  299 rows (manifest: 300), checksum 15 (manifest: 977)\n",
+    );
+    expect(differs.out).toMatch(
+      new RegExp(
+        `\\nFAILED: the restore into ${TARGET} is not what its snapshot holds; all \\d+ checks passed\\n`,
+      ),
+    );
+    expect(differs.out).toContain(
+      `  ✗ CRITICAL restore into ${TARGET}: ${DIFFERS.detail}; next: do not switch to the restored color`,
+    );
+  });
+
+  test("a restore that cannot be verified, or that the outputs do not report, is a warning", async () => {
+    const stack = await restoring();
+    const unverifiable = await stack.verifyWith({
+      snapshot: SNAPSHOT,
+      ok: null,
+      tables: [],
+      detail: `not verifiable: ${SNAPSHOT} has no manifest (taken before manifests were written)`,
+    });
+    expect(unverifiable.code).toBe(0);
+    expect(unverifiable.out).toContain(
+      `Restore into ${TARGET}: NOT VERIFIABLE: not verifiable: ${SNAPSHOT} has no manifest`,
+    );
+    expect(unverifiable.out).toContain(
+      `  ⚠ WARNING restore into ${TARGET}: not verifiable: ${SNAPSHOT} has no manifest (taken before manifests were written); next: check the restored database by hand`,
+    );
+    for (const missing of [undefined, null, { ok: "yes" }]) {
+      const none = await stack.verifyWith(missing);
+      expect(none.code).toBe(0);
+      expect(none.out).toContain(
+        `⚠ WARNING restore into ${TARGET}: the stack outputs hold no restoreVerification`,
+      );
+    }
+  });
+
+  test("without a declared restore there is no Restore line", async () => {
+    const proxy = await startDevStack();
+    const plan = await planOf("dev");
+    const { code, out } = await verify({
+      outputs: {
+        ...outputsOf(declaredChecks(plan), plan.outputs.publicEndpoint as string),
+        restoreVerification: null,
+      },
+      endpoint: `http://127.0.0.1:${proxy}`,
+    });
+    expect(code).toBe(0);
+    expect(out).not.toContain("Restore");
   });
 });
 

@@ -47,7 +47,7 @@ function dumpWithManifestSql(connection: string): string {
     "SELECT pg_export_snapshot() AS aitb_snapshot \\gset",
     "\\setenv AITB_SNAPSHOT :aitb_snapshot",
     MANIFEST_LINES_SQL,
-    `\\! pg_dump -Fc --snapshot="$AITB_SNAPSHOT" ${connection} -f "$AITB_DUMP_PART" >&2 || rm -f "$AITB_DUMP_PART"`,
+    `\\! pg_dump -Fc ${connection} --snapshot="$AITB_SNAPSHOT" -f "$AITB_DUMP_PART" >&2 || rm -f "$AITB_DUMP_PART"`,
     "COMMIT;",
   ].join("\n");
 }
@@ -114,7 +114,7 @@ function valid(f, n) {
 }
 function keep(t) { if (!(t in known)) { known[t] = 1; order[++count] = t } }
 BEGIN {
-  FS = "\t"
+  FS = "\t"; count = 0
   snapshot = filename(ENVIRON["AITB_SNAPSHOT_FILE"])
   manifest = ENVIRON["AITB_MANIFEST"]
   if (manifest == "") exit
@@ -159,8 +159,8 @@ END {
       ",\"ok\":" (same ? "true" : "false") "}"
   }
   if (broken != "") detail = snapshot ": " broken
-  else if (differ > 0) detail = differ " of " count " tables differ from the manifest of " snapshot ": " list
-  else detail = count " tables match the manifest of " snapshot " (row counts and checksums)"
+  else if (differ > 0) detail = differ " of " count " tables " (differ == 1 ? "differs" : "differ") " from the manifest of " snapshot ": " list
+  else detail = count (count == 1 ? " table matches" : " tables match") " the manifest of " snapshot " (row counts and checksums)"
   ok = broken == "" && differ == 0
   print head (ok ? "true" : "false") ",\"tables\":[" tables "],\"detail\":\"" detail "\"}}"
   if (!ok) {
