@@ -1,6 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { planStack } from "../cli/plan/plan";
+import { readStackSource } from "../cli/plan/stackFiles";
 import { runCli } from "./support/cli";
+import { fakePulumi, pathWithoutPulumi } from "./workflow/printedCommands";
 import { ROOT } from "./support/stacks";
 import { removeTempFiles, tempFile } from "./support/tempFiles";
 
@@ -67,9 +70,15 @@ describe("aitb plan", () => {
   });
 
   it("judges against the committed stack file by default: an unchanged prod plans with exit 0 in session", async () => {
+    const originalPath = process.env.PATH;
+    process.env.PATH = pathWithoutPulumi();
     // Tuesday 13:00 in New York, a week after prod's change record was written.
-    const run = await runCli(["plan", "--stack", "prod", "--now", "2026-12-01T18:00:00Z"]);
-    expect(run.stdout).toContain("judged against: HEAD:Pulumi.prod.yaml");
+    const run = await runCli(["plan", "--stack", "prod", "--now", "2026-12-01T18:00:00Z"]).finally(
+      () => (process.env.PATH = originalPath),
+    );
+    expect(run.stdout).toContain(
+      "judged against: HEAD:Pulumi.prod.yaml (no Pulumi backend reachable: no Pulumi CLI on PATH)",
+    );
     expect(run.stdout).toContain("policies: no violations");
     expect(run.code).toBe(0);
     const asNew = await runCli([
@@ -82,6 +91,26 @@ describe("aitb plan", () => {
     ]);
     expect(asNew.stdout).toContain("judged against: nothing deployed (a new stack)");
     expect(asNew.code).toBe(1);
+  });
+
+  it("judges against the stack's deployed state when a Pulumi backend answers: an unchanged prod plans with exit 0 in session", async () => {
+    const source = readStackSource(ROOT, "prod");
+    const deployed = (await planStack({ source, base: source, now: new Date() })).outputs.deployed;
+    const bin = fakePulumi({ deployed });
+    const originalPath = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${originalPath}`;
+    try {
+      // Tuesday 13:00 in New York.
+      const run = await runCli(["plan", "--stack", "prod", "--now", "2026-12-01T18:00:00Z"]);
+      expect(run.stdout).toContain(
+        "judged against: the deployed state of stack prod (pulumi stack output --json --stack prod)",
+      );
+      expect(run.stdout).toContain("policies: no violations");
+      expect(run.code).toBe(0);
+    } finally {
+      process.env.PATH = originalPath;
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 naming the key when the stack file is malformed, and prints no plan", async () => {

@@ -1,8 +1,14 @@
 import { Command, Option } from "commander";
-import { readBaseSource, readStackSource } from "../plan/stackFiles";
+import { readStackSource, type StackSource } from "../plan/stackFiles";
+import { judgedBase } from "../workflow/judgedBase";
 import { judgeStackChange } from "../workflow/stackChange";
 import { rulesAtBase } from "../workflow/rulesChange";
-import { diffJson, renderDiffMarkdown, renderDiffText } from "../workflow/diffRender";
+import {
+  commentingErrors,
+  diffJson,
+  renderDiffMarkdown,
+  renderDiffText,
+} from "../workflow/diffRender";
 import { workflowExitCode } from "../workflow/errors";
 import { processIo, type CommandIo } from "../workflow/io";
 import { clockToTheSecond } from "../workflow/time";
@@ -10,20 +16,39 @@ import { EXIT, parseInstant, stackOption } from "./common";
 
 export interface DiffFlags {
   stack: string;
-  base: string;
+  /** Default: what is deployed (workflow/judgedBase.ts). */
+  base?: string;
   config?: string;
   now?: Date;
   format: "text" | "markdown" | "json";
 }
 
 /** Exit 1 when a mandatory policy denies the change, 2 on a config error, 0 otherwise. */
-export async function runDiff(flags: DiffFlags, io: CommandIo): Promise<number> {
-  return workflowExitCode(async () => {
+export async function runDiff(
+  flags: DiffFlags,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const judge = async (): Promise<number> => {
     const now = flags.now ?? clockToTheSecond();
     const source = readStackSource(io.root, flags.stack, flags.config);
-    const base = readBaseSource(io.root, flags.stack, flags.base);
-    const baseRules = rulesAtBase(io.root, flags.base);
-    const change = await judgeStackChange({ base, source, now, baseRules });
+    const judged = await judgedBase({
+      root: io.root,
+      stack: flags.stack,
+      base: flags.base,
+      needsConfig: true,
+      env,
+    });
+    // judgedBase gives a config whenever a diff asks for one, or throws.
+    const base = { ...(judged.source as StackSource), origin: judged.description };
+    const baseRules = judged.revision ? rulesAtBase(io.root, judged.revision) : undefined;
+    const change = await judgeStackChange({
+      base,
+      source,
+      now,
+      baseRules,
+      deployed: judged.deployed,
+    });
     io.out(
       flags.format === "json"
         ? `${JSON.stringify(diffJson(change), null, 2)}\n`
@@ -32,7 +57,12 @@ export async function runDiff(flags: DiffFlags, io: CommandIo): Promise<number> 
           : renderDiffText(change),
     );
     return change.verdict.mandatory > 0 ? EXIT.denied : EXIT.ok;
-  }, io.err);
+  };
+  // A review comment is posted for config errors too.
+  return workflowExitCode(
+    flags.format === "markdown" ? commentingErrors(flags.stack, io.out, judge) : judge,
+    io.err,
+  );
 }
 
 export function diffCommand(): Command {
@@ -41,7 +71,10 @@ export function diffCommand(): Command {
       "Desired-state difference between two versions of a stack config, with blast radius and policy verdicts (for pull-request review).",
     )
     .addOption(stackOption())
-    .requiredOption("-b, --base <rev|path>", "the config as deployed now: a git revision or a file")
+    .option(
+      "-b, --base <rev|path>",
+      "compare with this config (a git revision or a file) instead of what is deployed (default: the stack's deployed state from `pulumi stack output`, else the committed file, HEAD)",
+    )
     .option("-c, --config <path>", "the proposed stack file (default: Pulumi.<stack>.yaml)")
     .option("--now <iso>", "judge as of this time (default: the clock)", parseInstant)
     .addOption(

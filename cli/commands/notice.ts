@@ -67,6 +67,7 @@ export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<numb
       verification,
       restoreCheck,
       teamLead: flags.teamLead,
+      now,
     });
     io.out(
       flags.format === "json"

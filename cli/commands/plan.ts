@@ -1,13 +1,13 @@
 import { Command, Option } from "commander";
-import { committedBase, readBaseSource, readStackSource } from "../plan/stackFiles";
+import { readStackSource } from "../plan/stackFiles";
 import { planStack } from "../plan/plan";
 import { planJson, renderPlanText, renderVerdictText, verdictJson } from "../plan/render";
 import { judgePlan } from "../plan/policies";
-import { projectRoot } from "../../components/platform/projectRoot";
-import { processIo } from "../workflow/io";
+import { judgedBase } from "../workflow/judgedBase";
+import { processIo, type CommandIo } from "../workflow/io";
 import { EXIT, exitCodeOf, parseInstant, stackOption } from "./common";
 
-interface PlanFlags {
+export interface PlanFlags {
   stack: string;
   config?: string;
   base?: string;
@@ -18,6 +18,39 @@ interface PlanFlags {
   inputs: boolean;
 }
 
+/** Exit 1 when a mandatory policy denies the plan, 2 on a config error, 0 otherwise. */
+export async function runPlan(
+  flags: PlanFlags,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  return exitCodeOf(async () => {
+    const now = flags.now ?? new Date();
+    const source = readStackSource(io.root, flags.stack, flags.config);
+    const base = await judgedBase({
+      root: io.root,
+      stack: flags.stack,
+      base: flags.base,
+      newStack: flags.newStack,
+      needsConfig: false,
+      env,
+    });
+    const plan = await planStack({
+      source,
+      now,
+      ...(base.deployed ? { deployed: base.deployed } : { base: base.source }),
+      baseOrigin: base.source || base.deployed ? base.description : undefined,
+    });
+    const verdict = await judgePlan(plan, { now });
+    io.out(
+      flags.format === "json"
+        ? `${JSON.stringify({ ...planJson(plan), policies: verdictJson(verdict) }, null, 2)}\n`
+        : `${renderPlanText(plan, { inputs: flags.inputs })}\n\n${renderVerdictText(verdict)}\n`,
+    );
+    return verdict.mandatory > 0 ? EXIT.denied : EXIT.ok;
+  });
+}
+
 export function planCommand(): Command {
   return new Command("plan")
     .description("Evaluate the Pulumi program offline (SDK mocks) and print the desired state.")
@@ -25,7 +58,7 @@ export function planCommand(): Command {
     .option("-c, --config <path>", "stack file to plan instead of Pulumi.<stack>.yaml")
     .option(
       "-b, --base <rev|path>",
-      "the stack config as deployed now (git revision or file; default: the committed file, HEAD)",
+      "judge against this stack config (git revision or file) instead of what is deployed (default: the stack's deployed state from `pulumi stack output`, else the committed file, HEAD)",
     )
     .option("--new-stack", "judge as a new stack, with nothing deployed")
     .option("--now <iso>", "judge as of this time (default: the clock)", parseInstant)
@@ -36,22 +69,6 @@ export function planCommand(): Command {
     )
     .option("--no-inputs", "text format: leave out the resources' inputs")
     .action(async (flags: PlanFlags) => {
-      process.exitCode = await exitCodeOf(async () => {
-        const root = projectRoot(process.cwd());
-        const now = flags.now ?? new Date();
-        const source = readStackSource(root, flags.stack, flags.config);
-        const baseRef = flags.newStack
-          ? undefined
-          : (flags.base ?? committedBase(root, flags.stack));
-        const base = baseRef ? readBaseSource(root, flags.stack, baseRef) : undefined;
-        const plan = await planStack({ source, base, now });
-        const verdict = await judgePlan(plan, { now });
-        processIo().out(
-          flags.format === "json"
-            ? `${JSON.stringify({ ...planJson(plan), policies: verdictJson(verdict) }, null, 2)}\n`
-            : `${renderPlanText(plan, { inputs: flags.inputs })}\n\n${renderVerdictText(verdict)}\n`,
-        );
-        return verdict.mandatory > 0 ? EXIT.denied : EXIT.ok;
-      });
+      process.exitCode = await runPlan(flags, processIo());
     });
 }

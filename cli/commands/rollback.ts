@@ -1,20 +1,19 @@
-import * as fs from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
 import { Command, Option } from "commander";
-import { validateStackConfig } from "../../config/validate";
 import { CHANGE_CLASSES, type ChangeClass } from "../../domain/change";
 import { COLORS, type Color } from "../../domain/colors";
-import { assembleStackSource, readStackSource, stackFileName } from "../plan/stackFiles";
-import { InputError, workflowExitCode } from "../workflow/errors";
+import { InputError, workflowExitCode, type InputIssue } from "../workflow/errors";
+import { extendIntent } from "../workflow/extendIntent";
+import { parseExpiry } from "../workflow/expiry";
 import { processIo, type CommandIo } from "../workflow/io";
-import { applyRollback } from "../workflow/rollbackEdit";
+import { restoreCompletedBy } from "../workflow/rollbackEdit";
 import { rollbackIntent } from "../workflow/rollbackIntent";
-import { renderRefusal, renderRollbackReport } from "../workflow/rollbackReport";
-import { changedConfigKeys, StackFileEditor } from "../workflow/stackEdit";
-import { judgeStackChange } from "../workflow/stackChange";
-import { EXIT, parseInstant, stackOption } from "./common";
-import { clockToTheSecond, isoInstant } from "../workflow/time";
+import { deployedRestore } from "../workflow/restoreRun";
+import { editedFile, judgeAndWrite } from "../workflow/rollbackWrite";
+import { parseInstant, stackOption } from "./common";
+import { clockToTheSecond } from "../workflow/time";
+
+export { parseExpiry } from "../workflow/expiry";
 
 export interface RollbackFlags {
   stack: string;
@@ -30,65 +29,47 @@ export interface RollbackFlags {
   trigger?: string;
   /** What failed: marks the release being left as failed in aitb:releaseHistory. */
   failedAnalysis?: string;
+  /** `--outputs <file>`: the deployed outputs a switch to a restored color is checked against. */
+  outputs?: string;
+  /** `--commit`: commit the stack file on the rollback's own branch, ready to push. */
+  commit?: boolean;
   force?: boolean;
   dryRun?: boolean;
   now?: Date;
   config?: string;
 }
 
-const RELATIVE = /^\+?(\d{1,6})\s*(m|h|d)$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-/** Longer than any change record may live; the policies cap emergencies much lower. */
-const MAX_EXPIRY_MS = 366 * UNIT_MS.d;
-
-/** `--expires`: an ISO-8601 time, or a duration from now such as `2h`, `90m`, `1d`. */
-export function parseExpiry(value: string, now: Date): string {
-  const relative = RELATIVE.exec(value.trim());
-  if (relative) {
-    const ms = Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
-    if (ms > MAX_EXPIRY_MS) {
-      throw new InputError("rollback", [
-        {
-          key: "--expires",
-          message: `"${value}" is more than a year away; an expiry is hours (e.g. 2h), never years`,
-        },
-      ]);
-    }
-    return isoInstant(new Date(now.getTime() + ms));
-  }
-  try {
-    return isoInstant(parseInstant(value));
-  } catch {
-    throw new InputError("rollback", [
-      {
-        key: "--expires",
-        message: `"${value}" is neither an ISO-8601 time nor a duration; expected e.g. 2026-11-25T18:00:00Z or 2h`,
-      },
-    ]);
-  }
+/** `aitb rollback --extend`: renew the current emergency. */
+export interface ExtendFlags {
+  stack: string;
+  extend: string;
+  requestedBy?: string;
+  commit?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  now?: Date;
+  config?: string;
 }
+
+/** The options as the command line parses them: what a rollback requires is checked after. */
+type ParsedFlags = Partial<RollbackFlags> & { stack: string; extend?: string };
 
 function defaultRequester(): string {
   return process.env.AITB_OPERATOR || process.env.USER || os.userInfo().username;
 }
 
-/**
- * Write a rollback into the stack file after judging it offline: the edited config is planned
- * against the file as it was and run through the policy pack; a mandatory violation refuses the
- * edit (the file stays byte-for-byte as it was) unless --force.
- */
-export async function runRollback(flags: RollbackFlags, io: CommandIo): Promise<number> {
+/** Write a rollback into the stack file after judging it offline. */
+export async function runRollback(
+  flags: RollbackFlags,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   return workflowExitCode(async () => {
     // The record is written at the real time; --now only says when it is judged.
     const writtenAt = clockToTheSecond(io.clock?.() ?? new Date());
     const now = flags.now ?? writtenAt;
-    const file = flags.config
-      ? path.resolve(io.root, flags.config)
-      : path.join(io.root, stackFileName(flags.stack));
-    const displayFile = path.relative(process.cwd(), file) || file;
-    const original = readStackSource(io.root, flags.stack, file);
-    const config = validateStackConfig(original.values, now);
-    const intent = rollbackIntent(config, {
+    const edited = editedFile(io, flags, now);
+    const intent = rollbackIntent(edited.config, {
       changeClass: flags.class,
       reason: flags.reason,
       incident: flags.incident,
@@ -101,66 +82,115 @@ export async function runRollback(flags: RollbackFlags, io: CommandIo): Promise<
       expires: flags.expires !== undefined ? parseExpiry(flags.expires, writtenAt) : undefined,
       trigger: flags.trigger,
     });
-
-    const editor = new StackFileEditor(original.stackText, file);
-    applyRollback(editor, config, intent, flags.failedAnalysis);
-    const after = editor.text();
-    const projectText = fs.readFileSync(path.join(io.root, "Pulumi.yaml"), "utf8");
-    const edited = assembleStackSource(flags.stack, projectText, after, file);
-    const change = await judgeStackChange({ base: original, source: edited, now });
-
-    const denied = change.verdict.mandatory > 0;
-    if (denied && !flags.force && !flags.dryRun) {
-      io.err(renderRefusal(intent, change, displayFile));
-      return EXIT.denied;
-    }
-    if (!flags.dryRun) {
-      if (fs.readFileSync(file, "utf8") !== original.stackText) {
-        throw new InputError("rollback", [
-          {
-            key: displayFile,
-            message:
-              "changed while the rollback was being planned; nothing was written, run it again",
-          },
-        ]);
-      }
-      fs.writeFileSync(file, after);
-    }
-    if (!editor.roundTrips()) {
-      io.err(
-        `note: ${displayFile} does not read back byte-for-byte through the YAML library; check \`git diff\` for reformatted lines\n`,
-      );
-    }
-    io.out(
-      renderRollbackReport({
+    const completes = restoreCompletedBy(edited.config, intent);
+    const restore = completes
+      ? await deployedRestore({
+          root: io.root,
+          stack: flags.stack,
+          file: flags.outputs,
+          env,
+          color: completes.color,
+        })
+      : undefined;
+    return judgeAndWrite(
+      {
+        stack: flags.stack,
+        edited,
         intent,
-        change,
-        file,
-        displayFile,
-        before: original.stackText,
-        after,
-        changedKeys: changedConfigKeys(original.stackText, after),
-        written: !flags.dryRun,
-        denied,
-      }),
+        failedAnalysis: flags.failedAnalysis,
+        restore,
+        commit: flags.commit,
+        force: flags.force,
+        dryRun: flags.dryRun,
+        config: flags.config,
+        now,
+      },
+      io,
     );
-    return denied && flags.dryRun ? EXIT.denied : EXIT.ok;
   }, io.err);
+}
+
+/** Renew the current emergency's expiry under a new record, judged like any change. */
+export async function runExtend(flags: ExtendFlags, io: CommandIo): Promise<number> {
+  return workflowExitCode(async () => {
+    const writtenAt = clockToTheSecond(io.clock?.() ?? new Date());
+    const now = flags.now ?? writtenAt;
+    const edited = editedFile(io, flags, now);
+    const intent = extendIntent(edited.config, {
+      stack: flags.stack,
+      expires: parseExpiry(flags.extend, writtenAt, "--extend"),
+      requestedBy: flags.requestedBy ?? defaultRequester(),
+      writtenAt,
+    });
+    return judgeAndWrite(
+      {
+        stack: flags.stack,
+        edited,
+        intent,
+        commit: flags.commit,
+        force: flags.force,
+        dryRun: flags.dryRun,
+        config: flags.config,
+        now,
+      },
+      io,
+    );
+  }, io.err);
+}
+
+/** Options that describe a new change, which a renewal of the current one does not take. */
+const NEW_CHANGE_OPTIONS = [
+  ["class", "--class"],
+  ["reason", "--reason"],
+  ["incident", "--incident"],
+  ["to", "--to"],
+  ["release", "--release"],
+  ["restore", "--restore"],
+  ["expires", "--expires"],
+  ["trigger", "--trigger"],
+  ["failedAnalysis", "--failed-analysis"],
+  ["outputs", "--outputs"],
+] as const;
+
+/** The flags as one request: a renewal, or a rollback with what it requires. */
+export function requestOf(
+  flags: ParsedFlags,
+): { extend: ExtendFlags } | { rollback: RollbackFlags } {
+  if (flags.extend !== undefined) {
+    const extra = NEW_CHANGE_OPTIONS.filter(([key]) => flags[key] !== undefined);
+    if (extra.length > 0) {
+      throw new InputError("rollback", [
+        {
+          key: "--extend",
+          message: `renews the current emergency as it is (its class, reason, incident and trigger stay) and takes no ${extra.map(([, name]) => name).join(", ")}; drop ${extra.length === 1 ? "it" : "them"}, or write a new change without --extend`,
+        },
+      ]);
+    }
+    return { extend: { ...flags, extend: flags.extend } };
+  }
+  const missing: InputIssue[] = (["class", "reason", "incident"] as const)
+    .filter((key) => flags[key] === undefined)
+    .map((key) => ({
+      key: `--${key}`,
+      message: `required for a rollback (or --extend <duration> to renew the current emergency)`,
+    }));
+  if (missing.length > 0) throw new InputError("rollback", missing);
+  return { rollback: flags as RollbackFlags };
 }
 
 export function rollbackCommand(): Command {
   return new Command("rollback")
     .description(
-      "Write a rollback into Pulumi.<stack>.yaml (active color, release pin, database restore, change record, release history) after judging it offline with the policy pack.",
+      "Write a rollback into Pulumi.<stack>.yaml (active color, release pin, database restore, change record, release history) after judging it offline with the policy pack; or renew the current emergency with --extend.",
     )
     .addOption(stackOption())
     .addOption(
-      new Option("--class <class>", "change class from the decision matrix")
-        .choices(CHANGE_CLASSES)
-        .makeOptionMandatory(),
+      new Option("--class <class>", "change class from the decision matrix (required)").choices(
+        CHANGE_CLASSES,
+      ),
     )
-    .requiredOption("--reason <text>", "why: goes into the change record and the notice")
-    .requiredOption("--incident <id>", "incident or change id")
+    .option("--reason <text>", "why: goes into the change record and the notice (required)")
+    .option("--incident <id>", "incident or change id (required)")
     .addOption(
       new Option("--to <color>", "color to switch to (default: the standby)").choices(COLORS),
     )
@@ -173,6 +203,10 @@ export function rollbackCommand(): Command {
       "also restore the target color's database: an ISO-8601 time (point in time) or a release pin (its pre-switch snapshot); the switch then follows as a second step",
     )
     .option("--expires <time>", "expiry of the change (ISO-8601, or a duration such as 2h)")
+    .option(
+      "--extend <duration>",
+      "renew the current emergency: the same class, reason, incident and trigger under a new record that expires after <duration> (e.g. 2h) or at an ISO-8601 time; instead of --class, --reason and --incident",
+    )
     .option("--requested-by <name>", "who asked for it (default: $AITB_OPERATOR or $USER)")
     .option(
       "--trigger <id>",
@@ -182,6 +216,14 @@ export function rollbackCommand(): Command {
       "--failed-analysis <what failed>",
       "mark the release being left as failed in aitb:releaseHistory (its analysis or verification failed), so it is never offered as known-good again",
     )
+    .option(
+      "--outputs <file>",
+      "the deployed stack's outputs (`pulumi stack output --json`), for the switch to a restored color (default: read with pulumi stack output)",
+    )
+    .option(
+      "--commit",
+      "commit the stack file on the branch rollback/<stack>-<incident> (created from HEAD, or the one checked out), with the change as the message, ready for git push",
+    )
     .option("--force", "write the change even when a mandatory policy denies it")
     .option("--dry-run", "judge and show the change without writing the file")
     .option(
@@ -190,7 +232,13 @@ export function rollbackCommand(): Command {
       parseInstant,
     )
     .option("-c, --config <path>", "stack file to edit instead of Pulumi.<stack>.yaml")
-    .action(async (flags: RollbackFlags) => {
-      process.exitCode = await runRollback(flags, processIo());
+    .action(async (flags: ParsedFlags) => {
+      const io = processIo();
+      process.exitCode = await workflowExitCode(async () => {
+        const request = requestOf(flags);
+        return "extend" in request
+          ? runExtend(request.extend, io)
+          : runRollback(request.rollback, io);
+      }, io.err);
     });
 }

@@ -131,8 +131,11 @@ let evaluations = 0;
 export interface EvaluateOptions {
   source: StackSource;
   now: Date;
-  /** What the stack's own last outputs say is deployed (the base config's state). */
-  deployed?: DeployedState;
+  /**
+   * What the stack's own last outputs say is deployed (the base config's state); `"self"`: this
+   * config's own `deployed` output, as a stack reads itself back once it is deployed.
+   */
+  deployed?: DeployedState | "self";
   /** Receives "<type>::<name>" of every resource as the mocks see it register. */
   onRegister?: (key: string) => void;
 }
@@ -158,14 +161,22 @@ async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   if (evaluations++ > 0) runtimeSettings._reset();
   const { source } = options;
   const registered = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+  // The program's desired state does not depend on what is deployed, so a stack reference to the
+  // config's own `deployed` output can wait for it: one evaluation instead of two.
+  let exportDeployed: (deployed: DeployedState | undefined) => void = () => undefined;
+  const ownDeployed = new Promise<DeployedState | undefined>((done) => (exportDeployed = done));
+  const deployedState = async (): Promise<DeployedState | undefined> =>
+    options.deployed === "self" ? ownDeployed : options.deployed;
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
+        const deployed =
+          args.type === "pulumi:pulumi:StackReference" ? await deployedState() : undefined;
         const state: Record<string, unknown> =
           args.type === "pulumi:pulumi:StackReference"
             ? {
                 name: args.inputs.name,
-                outputs: options.deployed ? { deployed: options.deployed } : {},
+                outputs: deployed ? { deployed } : {},
                 secretOutputNames: [],
               }
             : { name: args.name, ...args.inputs, ...builtImageOutputs(args.type, args.inputs) };
@@ -210,8 +221,10 @@ async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       const { aitbProgram } =
         require("../../components/program") as typeof import("../../components/program");
       outputs = await aitbProgram({ now: options.now });
+      exportDeployed((await resolve(pulumi.output(outputs.deployed))) as DeployedState | undefined);
     } catch (error) {
       failure = error;
+      exportDeployed(undefined);
     }
     return outputs;
   });

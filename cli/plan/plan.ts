@@ -17,7 +17,10 @@ export interface Plan {
   releases: Record<Color, string>;
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
-  /** Where the deployed state was read from (a file, `HEAD:Pulumi.<stack>.yaml`); none for a new stack. */
+  /**
+   * Where the deployed state was read from (the stack's outputs, a file, `HEAD:Pulumi.<stack>.yaml`);
+   * none for a new stack.
+   */
   baseOrigin?: string;
   /** What the base config says is deployed, when a base was given. */
   deployed?: DeployedState;
@@ -28,8 +31,25 @@ export interface PlanOptions {
   source: StackSource;
   now: Date;
   base?: StackSource;
-  /** The base's deployed state when the caller already has it (saves evaluating the base again). */
+  /**
+   * The deployed state when the caller already has it: the stack's own `deployed` output, or the
+   * base's (saves evaluating the base again).
+   */
   deployed?: DeployedState;
+  /** How the output names what the plan is judged against; the base's origin by default. */
+  baseOrigin?: string;
+  /**
+   * The config is its own base (`base` is `source`): planned as the stack it makes reads itself
+   * back once deployed, in one evaluation.
+   */
+  againstItself?: boolean;
+}
+
+function asBaseError(error: unknown, origin: string | undefined): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  return new ConfigError(
+    error.issues.map((issue) => ({ ...issue, message: `(base ${origin}) ${issue.message}` })),
+  );
 }
 
 /**
@@ -37,26 +57,30 @@ export interface PlanOptions {
  * the program reads back is exactly what that config's stack would have exported.
  */
 export async function planStack(options: PlanOptions): Promise<Plan> {
+  if (!options.againstItself) return plan(options);
+  return plan(options).catch((error: unknown) => {
+    throw asBaseError(error, options.base?.origin);
+  });
+}
+
+async function plan(options: PlanOptions): Promise<Plan> {
   const started = performance.now();
   const config = validateStackConfig(options.source.values, options.now);
   let deployed = options.deployed;
-  if (options.base && !deployed) {
+  if (options.base && !deployed && !options.againstItself) {
     try {
       const base = await evaluateProgram({ source: options.base, now: options.now });
       deployed = base.outputs.deployed as DeployedState;
     } catch (error) {
-      if (error instanceof ConfigError) {
-        throw new ConfigError(
-          error.issues.map((issue) => ({
-            ...issue,
-            message: `(base ${options.base?.origin}) ${issue.message}`,
-          })),
-        );
-      }
-      throw error;
+      throw asBaseError(error, options.base.origin);
     }
   }
-  const evaluation = await evaluateProgram({ source: options.source, now: options.now, deployed });
+  const evaluation = await evaluateProgram({
+    source: options.source,
+    now: options.now,
+    deployed: deployed ?? (options.againstItself ? "self" : undefined),
+  });
+  deployed ??= options.againstItself ? (evaluation.outputs.deployed as DeployedState) : undefined;
   const spec = deploymentSpec(config);
   return {
     stack: options.source.stack,
@@ -69,7 +93,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     releases: { blue: spec.colors.blue.release, green: spec.colors.green.release },
     resources: evaluation.resources,
     outputs: evaluation.outputs,
-    baseOrigin: options.base?.origin,
+    baseOrigin: options.baseOrigin ?? options.base?.origin,
     deployed,
     ms: performance.now() - started,
   };

@@ -3,9 +3,15 @@ import type { BlastRadius } from "./blastRadius";
 import type { ResourceChange } from "./graphDiff";
 import type { StackChange } from "./stackChange";
 import { describeValueChange } from "./valueDiff";
-import { cell, verdictMarkdown, verdictText } from "./verdicts";
+import { cell, standsAlready, verdictMarkdown, verdictText } from "./verdicts";
 import { isoInstant } from "./time";
 import { guardRailLines } from "./rulesChange";
+import { InputError, type InputIssue } from "./errors";
+import { ConfigError } from "../../config/errors";
+import type { ChangeRecord } from "../../config/schema";
+import { triggerById } from "../../domain/change";
+import { outputMask } from "../../contract/secrets";
+import { StackFileError } from "../plan/stackFiles";
 
 const OP_MARK = { create: "+", update: "~", replace: "+-", delete: "-" } as const;
 
@@ -157,43 +163,186 @@ function markFirst(line: string): string {
   return match ? `${match[2]}${match[1]} ${match[3]}` : line;
 }
 
-/** A pull-request comment: summary and blast radius first, the per-resource diff folded away. */
-export function renderDiffMarkdown(change: StackChange): string {
+/** Free text from a stack file or a policy, as plain text in markdown: masked first, then escaped. */
+function plain(text: string): string {
+  return outputMask
+    .mask(text)
+    .replace(/\s+/g, " ")
+    .replace(/[\\`*_[\]<~]/g, "\\$&");
+}
+
+/** "why; fix" as the policies and the config checks word their messages. */
+function whyAndFix(message: string): { why: string; fix?: string } {
+  const at = message.indexOf("; ");
+  return at < 0 ? { why: message } : { why: message.slice(0, at), fix: message.slice(at + 2) };
+}
+
+function changeRecordLines(change: StackChange): string[] {
+  const record = change.desired.outputs.change as ChangeRecord | undefined;
+  if (!record) return ["- **Change record:** none (aitb:change is missing)"];
+  const trigger = record.trigger ? triggerById(record.trigger) : undefined;
+  const klass = [
+    `**Class:** ${record.class}`,
+    record.trigger
+      ? `trigger \`${record.trigger}\`${trigger ? ` (${trigger.description})` : ""}`
+      : "no trigger",
+    ...(record.expires ? [`expires ${record.expires}`] : []),
+  ].join(", ");
+  return [
+    `- ${klass}`,
+    `- **Reason:** ${plain(record.reason)}`,
+    `- **Incident:** ${record.incident ? plain(record.incident) : "none"}`,
+    `- **Requested by:** ${plain(record.requestedBy)} (recorded ${record.at})`,
+  ];
+}
+
+function switchLine(change: StackChange): string {
+  const { base, desired } = change;
+  const live = (plan: typeof base) => plan.releases[plan.activeColor];
+  const move =
+    base.activeColor !== desired.activeColor
+      ? `${base.activeColor} → ${desired.activeColor}, live release ${live(base)} → ${live(desired)}`
+      : `none, ${desired.activeColor} stays live on ${live(desired)}`;
+  const releases = COLORS.map((color) =>
+    base.releases[color] !== desired.releases[color]
+      ? `${color} ${base.releases[color]} → ${desired.releases[color]}`
+      : `${color} @ ${desired.releases[color]}`,
+  ).join(", ");
+  return `- **Switch:** ${move} (${releases})`;
+}
+
+/** At most this many denials in the head; all of them are in the folded policy table. */
+const HEAD_DENIALS = 3;
+
+function verdictLines(change: StackChange): string[] {
+  const stack = change.desired.stack;
+  const judged = `judged as of ${isoInstant(change.now)}`;
+  const mandatory = change.verdict.violations.filter((v) => v.level === "mandatory");
+  const advisory = change.verdict.violations.filter((v) => v.level === "advisory");
+  if (mandatory.length > 0) {
+    const shown = mandatory.slice(0, HEAD_DENIALS).flatMap((v) => {
+      const { why, fix } = whyAndFix(v.message);
+      const standing = standsAlready(v, change.baseVerdict)
+        ? " (already denied before this change: the base fails it too)"
+        : "";
+      return [
+        `- ❌ \`${v.policy}\`: ${plain(why)}${standing}`,
+        ...(fix ? [`  - **Fix:** ${plain(fix)}`] : []),
+      ];
+    });
+    const more = mandatory.length - HEAD_DENIALS;
+    return [
+      `**Denied**, ${judged}; fix \`Pulumi.${stack}.yaml\` and push, this comment updates:`,
+      ...shown,
+      ...(more > 0 ? [`- … and ${more} more, in the policy verdicts below`] : []),
+    ];
+  }
+  const next =
+    change.diff.changes.length === 0
+      ? `**Next:** merge; \`pulumi up --stack ${stack}\` has nothing to change from the stack config (${judged}).`
+      : `**Next:** merge, then \`pulumi up --stack ${stack}\` (or \`aitb up --stack ${stack}\`: up, then verify); ${judged}, \`pulumi up\` judges again when it runs.`;
+  return [next, ...advisory.map((v) => `- ⚠️ \`${v.policy}\` (advisory): ${plain(v.message)}`)];
+}
+
+function blastHeading(change: StackChange): string {
   const s = change.diff.summary;
+  const parts = (["create", "update", "replace", "delete"] as const)
+    .filter((op) => s[op] > 0)
+    .map((op) => `${s[op]} ${op}`);
+  return `**Blast radius** (${parts.length > 0 ? parts.join(", ") : "no resource changes"}; ${s.same} unchanged):`;
+}
+
+function folded(summary: string, body: string[]): string[] {
+  return [`<details><summary>${summary}</summary>`, "", ...body, "", "</details>"];
+}
+
+/**
+ * The pull-request comment, for a reviewer in a hurry: the verdict, the change record, the switch
+ * and what to do next; then the blast radius; the policy table and the resource diff folded.
+ */
+export function renderDiffMarkdown(change: StackChange): string {
+  const { desired } = change;
+  const denied = change.verdict.mandatory > 0;
+  const count = change.diff.changes.length;
   const lines = [
-    `### \`aitb diff\`: stack \`${change.desired.stack}\``,
+    `### ${denied ? "❌" : "✅"} \`${desired.stack}\`: ${denied ? "denied, do not merge" : "allowed"}`,
     "",
-    `${headline(change)}`,
+    ...changeRecordLines(change),
+    switchLine(change),
     "",
-    `Base \`${cell(change.base.origin)}\`, config \`${cell(change.desired.origin)}\`.`,
+    ...verdictLines(change),
     "",
-    "| create | update | replace | delete | unchanged |",
-    "|---:|---:|---:|---:|---:|",
-    `| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.same} |`,
-    "",
-    "**Blast radius**",
-    "",
+    blastHeading(change),
     ...[...blastLines(change.blast), ...guardRailLines(change.guardRails)].map(
       (line) => `- ${line}`,
     ),
     "",
-    ...verdictMarkdown(change.verdict, change.now, change.baseVerdict),
-    "",
+    ...(change.verdict.violations.length > 0
+      ? [
+          ...folded(
+            "Policy verdicts",
+            verdictMarkdown(change.verdict, change.now, change.baseVerdict),
+          ),
+          "",
+        ]
+      : []),
+    ...folded(
+      count === 0 ? "No resource changes" : `${count} resource${count === 1 ? "" : "s"} change`,
+      [
+        `Stack \`${desired.stack}\` (${desired.environment}, ${desired.target}): base \`${cell(change.base.origin)}\`, config \`${cell(desired.origin)}\`, both planned offline with this checkout's program in ${(change.ms / 1000).toFixed(2)} s.`,
+        ...(count === 0
+          ? []
+          : ["", "```diff", ...change.diff.changes.flatMap(changeLines).map(markFirst), "```"]),
+      ],
+    ),
   ];
-  if (change.diff.changes.length === 0) {
-    lines.push("No resource changes.");
-  } else {
-    lines.push(
-      `<details><summary>${change.diff.changes.length} resource${change.diff.changes.length === 1 ? "" : "s"} change</summary>`,
-      "",
-      "```diff",
-      ...change.diff.changes.flatMap(changeLines).map(markFirst),
-      "```",
-      "",
-      "</details>",
-    );
-  }
   return `${lines.join("\n")}\n`;
+}
+
+/** A stack config the diff could not judge, as a comment: each key, what is wrong and the fix. */
+export function renderConfigErrorMarkdown(stack: string, issues: InputIssue[]): string {
+  const file = `Pulumi.${stack}.yaml`;
+  const lines = [
+    `### ❌ \`${stack}\`: config error, do not merge`,
+    "",
+    `\`aitb diff\` cannot judge \`${file}\`: ${issues.length} problem${issues.length === 1 ? "" : "s"}.`,
+    "",
+    ...issues.flatMap((issue) => {
+      const key = issue.key.replace(/`/g, "'");
+      const { why, fix } = whyAndFix(issue.message);
+      return [
+        `- \`${key}\`: ${plain(why)}`,
+        `  - **Fix:** ${fix ? plain(fix) : key === file ? "correct the file" : `correct \`${key}\` in \`${file}\``}`,
+      ];
+    }),
+    "",
+    `Fix the file and push: this comment updates. Locally: \`npm run aitb -- plan --stack ${stack}\`.`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function issuesOf(error: unknown, stack: string): InputIssue[] | undefined {
+  if (error instanceof ConfigError || error instanceof InputError) return error.issues;
+  if (error instanceof StackFileError)
+    return [{ key: `Pulumi.${stack}.yaml`, message: error.message }];
+  return undefined;
+}
+
+/** Runs the diff; a config error becomes a comment too, then goes on to set the exit code. */
+export function commentingErrors(
+  stack: string,
+  out: (text: string) => void,
+  run: () => Promise<number>,
+): () => Promise<number> {
+  return async () => {
+    try {
+      return await run();
+    } catch (error) {
+      const issues = issuesOf(error, stack);
+      if (issues) out(renderConfigErrorMarkdown(stack, issues));
+      throw error;
+    }
+  };
 }
 
 export function diffJson(change: StackChange): Record<string, unknown> {

@@ -10,6 +10,8 @@ import { botReports, claimsLive, describeBot, twoLiveBots, type BotReport } from
 import { previousLive } from "./releaseHistory";
 import { commandLine } from "../../domain/quote";
 import { isoInstant } from "./time";
+import { emergencyExpiryAdvice } from "./emergencyAdvice";
+import { restoreSwitchArgs } from "./restoreSwitch";
 
 /** The seed runbook's team-communication template, filled in. */
 export interface RollbackNotice {
@@ -51,6 +53,8 @@ export interface NoticeInput {
   /** The check of a declared database restore (row counts, latest trades), when one ran. */
   restoreCheck?: { ok: boolean; detail: string };
   teamLead?: string;
+  /** When the notice is written: the emergency's advice depends on the session open then. */
+  now?: Date;
 }
 
 function servicesStatus(input: NoticeInput): string {
@@ -219,13 +223,17 @@ export function buildNotice(input: NoticeInput): RollbackNotice {
       ? `Post-rollback verification ran: ${input.verification.filter((r) => r.ok).length}/${input.verification.length} checks passed; re-run ${commandLine(["aitb", "verify", "--stack", plan.stack])} after any further change`
       : `Run the post-rollback verification: ${commandLine(["aitb", "verify", "--stack", plan.stack])}`,
     restore && restore.color !== plan.activeColor
-      ? `Check the restored database of ${restore.color} (row counts, latest trades and orders), then switch to it: ${commandLine(["aitb", "rollback", "--stack", plan.stack, "--class", change.class, "--reason", change.reason, "--incident", incident, "--to", restore.color])}`
+      ? `Check the restored database of ${restore.color} (aitb verify reports it against its snapshot's manifest), then switch to it: ${commandLine(restoreSwitchArgs({ stack: plan.stack, color: restore.color, change }))}`
       : `Keep ${otherColor(plan.activeColor)} @ ${plan.releases[otherColor(plan.activeColor)]} deployed as the warm standby for forensics; do not re-pin it until the root cause is known`,
     `Full incident report with root cause analysis for ${incident}${changedAt ? ` by ${at(changedAt, 4)}` : " within 4 hours"}`,
   ];
   if (change.class === "emergency" && change.expires) {
     nextSteps.push(
-      `The emergency change expires at ${change.expires}; replace it with a planned change before then`,
+      emergencyExpiryAdvice({
+        stack: plan.stack,
+        expires: change.expires,
+        now: input.now ?? new Date(),
+      }),
     );
   }
   return {

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -20,4 +21,58 @@ export function findPulumi(env: NodeJS.ProcessEnv = process.env): string | undef
     }
   }
   return undefined;
+}
+
+export type PulumiRun = { ok: true; stdout: string } | { ok: false; why: string };
+
+export interface PulumiRunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs: number;
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((line) => line.trim())
+      .find(Boolean) ?? ""
+  );
+}
+
+/**
+ * Run the Pulumi CLI for a read: never waits on a prompt (no stdin, `--non-interactive`), never
+ * longer than the timeout, and says in one line why it failed.
+ */
+export function runPulumiRead(
+  pulumi: string,
+  args: readonly string[],
+  options: PulumiRunOptions,
+): Promise<PulumiRun> {
+  const shown = ["pulumi", ...args].join(" ");
+  return new Promise((resolve) => {
+    const child = execFile(
+      pulumi,
+      [...args, "--non-interactive"],
+      {
+        cwd: options.cwd,
+        env: { ...(options.env ?? process.env), PULUMI_SKIP_UPDATE_CHECK: "true" },
+        timeout: options.timeoutMs,
+        killSignal: "SIGKILL",
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: "utf8",
+      },
+      (error, stdout, stderr) => {
+        if (!error) {
+          resolve({ ok: true, stdout });
+          return;
+        }
+        const why = error.killed
+          ? `timed out after ${(options.timeoutMs / 1000).toFixed(1)} s`
+          : firstLine(stderr) || firstLine(error.message);
+        resolve({ ok: false, why: `${shown} failed: ${why}` });
+      },
+    );
+    child.stdin?.end();
+  });
 }

@@ -1,7 +1,31 @@
-import type { ParsedStackConfig } from "../../config/schema";
+import type { ParsedStackConfig, RestoreConfig } from "../../config/schema";
 import type { StackFileEditor } from "./stackEdit";
 import type { RollbackIntent } from "./rollbackIntent";
 import { goingLive } from "./releaseHistory";
+
+/**
+ * The declared restore a switch completes: a switch to the color whose restore has not been
+ * recorded as performed. Its `performedAt` is then written from the deployed outputs.
+ */
+export function restoreCompletedBy(
+  config: ParsedStackConfig,
+  intent: RollbackIntent,
+): RestoreConfig | undefined {
+  const declared = config.database.restore;
+  return intent.activeColor &&
+    declared &&
+    declared.color === intent.activeColor &&
+    !declared.performedAt
+    ? declared
+    : undefined;
+}
+
+export interface RollbackEditOptions {
+  /** What failed: marks the release being left as failed in aitb:releaseHistory. */
+  failedAnalysis?: string;
+  /** When the restore this switch completes ran (restoreCompletedBy), from the deployed outputs. */
+  restorePerformedAt?: string;
+}
 
 /**
  * Write a rollback into the stack file: the active color, the target's pin, a declared restore,
@@ -11,21 +35,15 @@ export function applyRollback(
   editor: StackFileEditor,
   config: ParsedStackConfig,
   intent: RollbackIntent,
-  failedAnalysis?: string,
+  options: RollbackEditOptions = {},
 ): void {
+  const { failedAnalysis } = options;
   if (intent.activeColor) editor.set("activeColor", [], intent.activeColor);
   if (intent.repin) editor.set("slots", [intent.repin.color, "release"], intent.repin.to);
   if (intent.restore) editor.set("database", ["restore"], intent.restore);
-  const declared = config.database.restore;
-  if (
-    intent.activeColor &&
-    declared &&
-    declared.color === intent.activeColor &&
-    !declared.performedAt
-  ) {
-    // Switching to the restored color means its restore has run: record when, so the point is
-    // not judged against the retention on every later update.
-    editor.set("database", ["restore", "performedAt"], intent.change.at);
+  if (restoreCompletedBy(config, intent) && options.restorePerformedAt) {
+    // The restore has run: its point is history, no longer judged against the retention.
+    editor.set("database", ["restore", "performedAt"], options.restorePerformedAt);
   }
 
   // Keys of the record the request does not set (an old expiry, an old trigger) are removed.

@@ -32,9 +32,10 @@ export interface RollbackRequest {
  * - `full`: re-pin the target color to a known-good release and switch to it in one update;
  * - `restore`: step one of a full rollback with a database restore: re-pin the standby and
  *   declare the restore for it while its bot stays on paper; the switch follows as step two,
- *   after `aitb verify`, because a restore is never declared under a live bot.
+ *   after `aitb verify`, because a restore is never declared under a live bot;
+ * - `extend`: renew the current emergency's expiry under a new record (cli/workflow/extendIntent.ts).
  */
-export type RollbackKind = "switch" | "full" | "restore";
+export type RollbackKind = "switch" | "full" | "restore" | "extend";
 
 export interface RollbackIntent {
   kind: RollbackKind;
@@ -54,6 +55,8 @@ export interface RollbackIntent {
     expires?: string;
     trigger?: string;
   };
+  /** The emergency an extension renews: its expiry until now. */
+  renews?: { expires?: string };
   /** What to tell the user that is not a change: a re-pin that was already in place. */
   notes: string[];
 }

@@ -5,6 +5,8 @@ import type { RollbackIntent } from "./rollbackIntent";
 import type { StackChange } from "./stackChange";
 import { standsAlready, verdictText } from "./verdicts";
 import { commandLine } from "../../domain/quote";
+import { restoreSwitchArgs } from "./restoreSwitch";
+import { isoInstant } from "./time";
 
 /** One sentence saying what the rollback does. */
 export function describeIntent(intent: RollbackIntent): string {
@@ -19,6 +21,8 @@ export function describeIntent(intent: RollbackIntent): string {
       const point = restore?.pointInTime ?? `the snapshot of release ${restore?.fromRelease}`;
       return `full rollback, step 1 of 2: ${repinText ? `${repinText} and ` : ""}restore ${target.color}'s database to ${point} while ${target.color} stays standby (${from.color} keeps serving)`;
     }
+    case "extend":
+      return `emergency renewed: expires ${intent.renews?.expires ?? "(no expiry)"} → ${intent.change.expires} (${from.color} @ ${from.release} keeps serving, nothing else changes)`;
   }
 }
 
@@ -32,40 +36,70 @@ export interface NextStepsOptions {
   stack: string;
   /** The stack file as the user would name it from the project folder. */
   file: string;
+  /** The stack file as given with `--config`, when it is not Pulumi.<stack>.yaml. */
+  config?: string;
   intent: RollbackIntent;
+  /** The commit `--commit` made, and the push that opens its review. */
+  committed?: CommittedRollback;
 }
 
-/** The exact commands that take the edited config to production. */
+export interface CommittedRollback {
+  branch: string;
+  revision: string;
+  /** Undefined when the repository has no remote to push to. */
+  push?: string;
+}
+
+/** The exact commands that take the edited config to production, each runnable as printed. */
 export function nextSteps(options: NextStepsOptions): string[] {
-  const { stack, file, intent } = options;
+  const { stack, file, intent, config, committed } = options;
+  const aitbConfig = config ? ["--config", config] : [];
+  const pulumiConfig = config ? ["--config-file", config] : [];
+  const review = committed
+    ? (committed.push ??
+      `# ${committed.branch} has no remote to push to: git remote add <name> <url>, then git push -u <name> ${committed.branch}`)
+    : commandLine(["git", "diff", "--", file]);
   const steps = [
-    commandLine(["git", "diff", "--", file]),
-    commandLine(["pulumi", "preview", "--policy-pack", "policies", "--stack", stack]),
-    `${commandLine(["pulumi", "up", "--stack", stack])}    # or: aitb up --stack ${stack} (up, then verify)`,
-    commandLine(["aitb", "verify", "--stack", stack]),
+    review,
+    commandLine([
+      "pulumi",
+      "preview",
+      "--policy-pack",
+      "policies",
+      "--stack",
+      stack,
+      ...pulumiConfig,
+    ]),
+    config
+      ? commandLine(["pulumi", "up", "--stack", stack, ...pulumiConfig])
+      : `${commandLine(["pulumi", "up", "--stack", stack])}    # or: aitb up --stack ${stack} (up, then verify)`,
   ];
+  if (intent.kind !== "extend") {
+    steps.push(commandLine(["aitb", "verify", "--stack", stack, ...aitbConfig]));
+  }
   if (intent.kind === "restore") {
     steps.push(
       `# once ${intent.target.color} verifies on the restored database, switch to it (step 2 of 2):`,
-      commandLine([
-        "aitb",
-        "rollback",
-        "--stack",
-        stack,
-        "--class",
-        intent.change.class,
-        "--reason",
-        intent.change.reason,
-        "--incident",
-        intent.change.incident,
-        "--to",
-        intent.target.color,
-      ]),
+      commandLine(
+        restoreSwitchArgs({
+          stack,
+          color: intent.target.color,
+          change: intent.change,
+          config,
+          commit: committed !== undefined,
+        }),
+      ),
     );
   } else {
-    steps.push(commandLine(["aitb", "notice", "--stack", stack]));
+    steps.push(commandLine(["aitb", "notice", "--stack", stack, ...aitbConfig]));
   }
   return steps;
+}
+
+/** The command that shows the values of the change, or nothing when no base can name the file before it. */
+export function diffHint(stack: string, base: string | undefined, config?: string): string {
+  if (!base) return "";
+  return ` (values: ${commandLine(["aitb", "diff", "--stack", stack, "--base", base, ...(config ? ["--config", config] : [])])})`;
 }
 
 export interface RollbackReportOptions {
@@ -79,6 +113,11 @@ export interface RollbackReportOptions {
   written: boolean;
   /** A mandatory policy denies the change (written anyway with --force, or a dry run). */
   denied: boolean;
+  /** `--config` as given, when the file is not Pulumi.<stack>.yaml. */
+  config?: string;
+  /** A git revision holding the file as it was before this edit (the commit it was edited on). */
+  diffBase?: string;
+  committed?: CommittedRollback;
 }
 
 export function renderRollbackReport(options: RollbackReportOptions): string {
@@ -88,7 +127,7 @@ export function renderRollbackReport(options: RollbackReportOptions): string {
     `  class ${intent.change.class}, incident ${intent.change.incident}, requested by ${intent.change.requestedBy}, at ${intent.change.at}${intent.change.expires ? `, expires ${intent.change.expires}` : ""}`,
     ...intent.notes.map((note) => `  note: ${note}`),
     options.written
-      ? `Wrote ${options.displayFile} (changed: ${options.changedKeys.join(", ")})`
+      ? `Wrote ${options.displayFile} (changed: ${options.changedKeys.join(", ")})${options.committed ? `; committed ${options.committed.revision} on branch ${options.committed.branch}` : ""}`
       : `Dry run: ${options.displayFile} is unchanged (would change: ${options.changedKeys.join(", ")})${options.denied ? `; it would be REFUSED: ${change.verdict.mandatory} mandatory policy violation(s) below` : ""}`,
   ];
   if (options.denied && options.written) {
@@ -109,17 +148,36 @@ export function renderRollbackReport(options: RollbackReportOptions): string {
   }
   const s = change.diff.summary;
   lines.push(
-    `  ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ${s.same} unchanged (values: aitb diff --stack ${change.desired.stack} --base HEAD)`,
+    `  ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ${s.same} unchanged${diffHint(change.desired.stack, options.diffBase, options.config)}`,
     "Blast radius:",
     ...blastLines(change.blast).map((line) => `  ${line}`),
     ...verdictText(change.verdict, change.now, change.baseVerdict),
     "",
     "Next:",
-    ...nextSteps({ stack: change.desired.stack, file: options.displayFile, intent }).map(
-      (step) => `  ${step}`,
-    ),
+    ...nextSteps({
+      stack: change.desired.stack,
+      file: options.displayFile,
+      config: options.config,
+      intent,
+      committed: options.committed,
+    }).map((step) => `  ${step}`),
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** The commit message of `--commit`: what the reviewer reads first. */
+export function commitMessage(intent: RollbackIntent, change: StackChange): string {
+  const record = intent.change;
+  const violations = change.verdict.violations.length;
+  return [
+    `aitb rollback ${change.desired.stack}: ${describeIntent(intent)}`,
+    "",
+    `Class: ${record.class}${record.trigger ? ` (trigger ${record.trigger})` : ""}`,
+    `Reason: ${record.reason}`,
+    `Incident: ${record.incident}`,
+    `Requested by: ${record.requestedBy}, at ${record.at}${record.expires ? `; expires ${record.expires}` : ""}`,
+    `Policies: ${violations === 0 ? "no violations" : `${change.verdict.mandatory} mandatory, ${violations - change.verdict.mandatory} advisory violation(s)`} (judged offline as of ${isoInstant(change.now)})`,
+  ].join("\n");
 }
 
 /** Why nothing was written: the mandatory violations and the ways forward. */

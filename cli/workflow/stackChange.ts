@@ -1,6 +1,7 @@
 import { planStack, type Plan } from "../plan/plan";
 import { judgePlan, type PolicyVerdict } from "../plan/policies";
 import type { StackSource } from "../plan/stackFiles";
+import type { DeployedState } from "../../domain/deployed";
 import { blastRadius, type BlastRadius } from "./blastRadius";
 import { diffResources, type GraphDiff } from "./graphDiff";
 import { withDatabaseRepoints } from "./restoreRepoint";
@@ -25,9 +26,9 @@ export interface StackChange {
 }
 
 /**
- * Plan both configs offline and judge the proposed one with the policy pack. The base is planned
- * against itself so that a config compared with itself differs in nothing, not even in the
- * deployed state its change record carries.
+ * Plan both configs offline and judge the proposed one with the policy pack. Without the stack's
+ * own deployed state, the base is planned against itself so that a config compared with itself
+ * differs in nothing, not even in the deployed state its change record carries.
  */
 export async function judgeStackChange(options: {
   base: StackSource;
@@ -35,13 +36,21 @@ export async function judgeStackChange(options: {
   now: Date;
   /** The pack's rules at the base (cli/workflow/rulesChange.ts); the current ones by default. */
   baseRules?: PackRules;
+  /** What the stack's backend says is deployed (its `deployed` output), under its own rules. */
+  deployed?: DeployedState;
 }): Promise<StackChange> {
   const started = performance.now();
-  const base = await planStack({ source: options.base, base: options.base, now: options.now });
+  const base = await planStack({
+    source: options.base,
+    base: options.base,
+    deployed: options.deployed,
+    againstItself: !options.deployed,
+    now: options.now,
+  });
   const desired = await planStack({
     source: options.source,
     base: options.base,
-    deployed: deployedUnderRules(base.deployed, options.baseRules),
+    deployed: options.deployed ?? deployedUnderRules(base.deployed, options.baseRules),
     now: options.now,
   });
   const diff = withDatabaseRepoints(

@@ -77,10 +77,11 @@ function devResourceCount(): Promise<number> {
   return devResources;
 }
 
-/** The switch changes the router, both bots, the pre-switch snapshot, the health gate and the record. */
+/** The switch changes the record, the pre-switch snapshot, both analyses and the change record. */
 const SWITCH_SET = [
   "aitb-change-entry",
   "aitb-health-checks",
+  "aitb-pre-promotion-checks",
   "pre-switch-snapshot",
   "switch-record",
 ];
@@ -104,9 +105,9 @@ describe("aitb diff", () => {
     expect(json?.summary).toEqual({
       create: 0,
       update: 1,
-      replace: 3,
+      replace: 4,
       delete: 0,
-      same: (await devResourceCount()) - 4,
+      same: (await devResourceCount()) - 5,
     });
     // The record is the command's environment, not a trigger: an update in place, one rename.
     expect(json?.changes.find((c) => c.name === "switch-record")).toMatchObject({
@@ -128,6 +129,7 @@ describe("aitb diff", () => {
     expect(json?.changes.map((c) => c.name).sort()).toEqual([
       "aitb-change-entry",
       "aitb-health-checks",
+      "aitb-pre-promotion-checks",
       "pre-switch-backup",
       "switch-record",
     ]);
@@ -181,7 +183,7 @@ describe("aitb diff", () => {
     expect(out).not.toContain("bot-green  docker");
     expect(out).not.toContain("update proxy-site");
     expect(out).toContain(
-      `Summary: 0 to create, 1 to update, 3 to replace, 0 to delete, ${(await devResourceCount()) - 4} unchanged`,
+      `Summary: 0 to create, 1 to update, 4 to replace, 0 to delete, ${(await devResourceCount()) - 5} unchanged`,
     );
     expect(out).not.toContain("delete then create (absent in between)");
     expect(out).toContain(
@@ -218,21 +220,49 @@ describe("aitb diff", () => {
     expect(out).not.toContain("placeholder-dbPassword");
   });
 
-  test("markdown is a pull-request comment with the summary table and the folded diff", async () => {
+  test("markdown is a pull-request comment: verdict, switch and blast radius, the diff folded", async () => {
     const config = proposed("dev", "flip-md.yaml", [["activeColor", [], "green"]]);
-    const { io } = await diff({
+    const { code, io } = await diff({
       stack: "dev",
       base: stackFile(dir, "dev"),
       config,
       format: "markdown",
     });
+    expect(code).toBe(0);
     const out = io.stdout();
-    expect(out).toMatch(/^### `aitb diff`: stack `dev`/);
-    expect(out).toContain("| create | update | replace | delete | unchanged |");
-    expect(out).toContain(`| 0 | 1 | 3 | 0 | ${(await devResourceCount()) - 4} |`);
-    expect(out).toContain("**Policies**: ✅ no violations");
-    expect(out).toContain("<details><summary>4 resources change</summary>");
+    expect(out).toMatch(/^### ✅ `dev`: allowed\n/);
+    expect(out).toContain("- **Switch:** blue → green, live release 2026.11.4 → 2026.11.3");
+    expect(out).toContain(
+      `**Blast radius** (1 update, 4 replace; ${(await devResourceCount()) - 5} unchanged):`,
+    );
+    expect(out).toContain("<details><summary>5 resources change</summary>");
     expect(out).toContain("```diff");
+    expect(out).not.toContain("placeholder-dbPassword");
+  });
+
+  test("markdown renders a config error as a comment and exits 2", async () => {
+    const config = proposed("dev", "bad-md.yaml", [["activeColor", [], "purple"]]);
+    const { code, io } = await diff({
+      stack: "dev",
+      base: stackFile(dir, "dev"),
+      config,
+      format: "markdown",
+    });
+    expect(code).toBe(2);
+    expect(io.stdout()).toMatch(/^### ❌ `dev`: config error, do not merge\n/);
+    expect(io.stdout()).toContain("- `aitb:activeColor`: ");
+  });
+
+  test("text and JSON print nothing on a config error", async () => {
+    const config = proposed("dev", "bad-text.yaml", [["activeColor", [], "purple"]]);
+    const { code, io } = await diff({
+      stack: "dev",
+      base: stackFile(dir, "dev"),
+      config,
+      format: "text",
+    });
+    expect(code).toBe(2);
+    expect(io.stdout()).toBe("");
   });
 
   test("a mandatory violation exits 1 and names the policy", async () => {

@@ -1,9 +1,13 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { diffLines } from "diff";
+import { planStack } from "../../cli/plan/plan";
+import { readStackSource } from "../../cli/plan/stackFiles";
 import { runRollback, type RollbackFlags } from "../../cli/commands/rollback";
 import {
   captureIo,
   configOf,
+  REPO,
   removeProject,
   stackFile,
   tempProject,
@@ -17,6 +21,7 @@ const IN_SESSION = new Date("2026-11-25T15:00:00Z");
 
 const STACKS = ["dev", "staging", "prod"] as const;
 
+const originalPath = process.env.PATH;
 let dir: string;
 beforeEach(() => {
   dir = tempProject();
@@ -251,7 +256,8 @@ describe("aitb rollback --restore: the database restore runs on the standby, the
     );
   });
 
-  test("step two, once the restore is deployed, switches to the restored color", async () => {
+  /** Step 1 of a restore on dev, written at WEEKEND. */
+  async function restoreStep1(): Promise<string> {
     const first = await rollback({
       stack: "dev",
       class: "emergency",
@@ -261,26 +267,75 @@ describe("aitb rollback --restore: the database restore runs on the standby, the
       expires: "2h",
     });
     expect(first.code).toBe(0);
-    const file = stackFile(dir, "dev");
-    const restored = fs.readFileSync(file, "utf8");
-    const second = await rollback({
-      stack: "dev",
-      class: "emergency",
-      reason: "Trades table corrupted by 2026.11.4",
-      incident: "INC-4412",
-      to: "green",
-      expires: "2h",
-      now: new Date(WEEKEND.getTime() + 20 * 60_000),
-    });
+    return fs.readFileSync(stackFile(dir, "dev"), "utf8");
+  }
+
+  /** The outputs of the dev stack once the stack file as it is now is deployed, in a file. */
+  async function deployedOutputsFile(): Promise<string> {
+    const source = readStackSource(dir, "dev");
+    const plan = await planStack({ source, base: source, now: WEEKEND });
+    const file = path.join(dir, "outputs.json");
+    fs.writeFileSync(file, JSON.stringify({ deployed: plan.outputs.deployed }));
+    return file;
+  }
+
+  const step2 = {
+    stack: "dev",
+    class: "emergency",
+    reason: "Trades table corrupted by 2026.11.4",
+    incident: "INC-4412",
+    to: "green",
+    expires: "2h",
+    now: new Date(WEEKEND.getTime() + 20 * 60_000),
+  } as const;
+
+  test("step two, once the restore is deployed, switches to the restored color", async () => {
+    const restored = await restoreStep1();
+    const outputs = await deployedOutputsFile();
+    const second = await rollback({ ...step2, outputs });
+    expect(second.io.stderr()).toBe("");
     expect(second.io.stdout()).toContain("Policies: no violations");
     expect(second.code).toBe(0);
-    const config = configOf(fs.readFileSync(file, "utf8"));
+    const config = configOf(fs.readFileSync(stackFile(dir, "dev"), "utf8"));
     expect(config["aitb:activeColor"]).toBe("green");
     const before = configOf(restored)["aitb:database"] as { restore: object };
+    // When the restore ran comes from the deployed outputs: the update recorded at step 1's time,
+    // not when step 2 is written (15:20).
     expect(config["aitb:database"]).toEqual({
       ...before,
-      restore: { ...before.restore, performedAt: "2026-11-28T15:20:00Z" },
+      restore: { ...before.restore, performedAt: "2026-11-28T15:00:00Z" },
     });
+  });
+
+  test("step two without deployed outputs is refused: pulumi up step 1 first", async () => {
+    const restored = await restoreStep1();
+    process.env.PATH = "/nonexistent";
+    try {
+      const second = await rollback(step2);
+      expect(second.code).toBe(2);
+      expect(second.io.stderr()).toContain(
+        "--outputs: switching to green needs its database restore",
+      );
+      expect(second.io.stderr()).toContain("no Pulumi CLI on PATH");
+      expect(second.io.stderr()).toContain("pulumi up step 1 first (pulumi up --stack dev)");
+      expect(second.io.stderr()).toContain("or pass --outputs <file>");
+    } finally {
+      process.env.PATH = originalPath;
+    }
+    expect(fs.readFileSync(stackFile(dir, "dev"), "utf8")).toBe(restored);
+  });
+
+  test("step two is refused when the deployed outputs show no restore yet", async () => {
+    const restored = await restoreStep1();
+    const source = readStackSource(REPO, "dev");
+    const plan = await planStack({ source, base: source, now: WEEKEND });
+    const outputs = path.join(dir, "before-step-1.json");
+    fs.writeFileSync(outputs, JSON.stringify({ deployed: plan.outputs.deployed }));
+    const second = await rollback({ ...step2, outputs });
+    expect(second.code).toBe(2);
+    expect(second.io.stderr()).toContain('shows no restore, not "green:');
+    expect(second.io.stderr()).toContain("pulumi up step 1 first");
+    expect(fs.readFileSync(stackFile(dir, "dev"), "utf8")).toBe(restored);
   });
 
   test("a point in time restores to that instant", async () => {
