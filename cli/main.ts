@@ -7,7 +7,7 @@ import { noticeCommand } from "./commands/notice";
 import { verifyCommand } from "./commands/verify";
 import { upCommand } from "./commands/up";
 import { drillCommand } from "./commands/drill";
-import { EXIT } from "./commands/common";
+import { EXIT, exitCodeOfError } from "./exitCodes";
 import { outputMask } from "../contract/secrets";
 
 /** Usage errors (an unknown option, a bad value) exit 2 like any other bad input, never 1 ("denied"). */
@@ -34,14 +34,6 @@ export function buildCli(): Command {
       .addCommand(upCommand())
       .addCommand(drillCommand()),
   );
-}
-
-/** Help and version exit 0; every usage error exits 2 (commander has printed it); anything else 3. */
-export function exitCodeOfError(error: unknown): number {
-  if (error instanceof CommanderError) {
-    return error.exitCode === 0 ? EXIT.ok : EXIT.configError;
-  }
-  return EXIT.internal;
 }
 
 if (require.main === module) {

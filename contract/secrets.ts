@@ -232,7 +232,7 @@ export class SecretMask {
 
 /**
  * The mask of this process's outputs: every stack file, base and rules file a command reads
- * registers here (cli/plan/stackFiles.ts), and every command writes through it
- * (cli/workflow/io.ts), so no output path can forget it.
+ * registers here (cli/engine/stackFiles.ts), and every command writes through it
+ * (cli/shared/io.ts), so no output path can forget it.
  */
 export const outputMask = new SecretMask();

@@ -1,4 +1,4 @@
-import { readStackSource } from "../cli/plan/stackFiles";
+import { readStackSource } from "../cli/engine/stackFiles";
 import { projectRoot } from "../components/platform/projectRoot";
 import { validateStackConfig } from "../config/validate";
 import type { ParsedStackConfig } from "../config/schema";

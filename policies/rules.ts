@@ -8,7 +8,7 @@
  * "all"?: ... }` (pulumi/pulumi pkg/resource/analyzer/config.go, parsePolicyPackConfig). The pack
  * hands it to the engine as its initial config (`new PolicyPack(name, args, initialConfig)`,
  * @pulumi/policy 1.21 policy.d.ts), so a preview without `--policy-pack-config` applies the same
- * rules; `aitb plan` reads the same file (cli/plan/policies.ts).
+ * rules; `aitb plan` reads the same file (cli/engine/policies.ts).
  */
 import { z } from "zod";
 import committed from "./config.json";

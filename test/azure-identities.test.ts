@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as sdkSettings from "@pulumi/pulumi/runtime/settings";
-import { secretPlaceholders } from "../cli/plan/stackFiles";
+import { secretPlaceholders } from "../cli/engine/stackFiles";
 import { BUILT_IN_ROLE } from "../components/platform/azure/roles";
 import { COLORS } from "../domain/colors";
 import { SERVICE_NAMES } from "../domain/services";

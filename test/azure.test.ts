@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PlannedResource } from "../cli/plan/evaluate";
+import type { PlannedResource } from "../cli/engine/evaluate";
 import { postgresUrl } from "../components/platform/azure/database";
 import { JOBS_API } from "../components/platform/azure/forensicCopy";
 import { fileItemName, fileSecretName } from "../components/platform/azure/serviceApp";
-import type { Plan } from "../cli/plan/plan";
+import type { Plan } from "../cli/engine/plan";
 import { COLORS } from "../domain/colors";
 import { ROLES } from "../domain/labels";
 import { SERVICE_NAMES } from "../domain/services";

@@ -97,3 +97,51 @@ describe("--base never reaches git as an option", () => {
     expect(run.stderr).toContain("expected a git revision");
   });
 });
+
+/** Every TypeScript file under a folder of the repository, as paths relative to ROOT. */
+function sourcesUnder(folder: string): string[] {
+  const dir = path.join(ROOT, folder);
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => path.join(folder, file))
+    .sort();
+}
+
+/** The relative modules a source file imports (import, export from, require, import()). */
+function relativeImports(file: string): string[] {
+  const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+  const specifiers = [
+    ...text.matchAll(/(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)["'](\.[^"']*)["']/g),
+  ];
+  return specifiers.map((match) => path.join(path.dirname(file), match[1]));
+}
+
+describe("the command line's layout", () => {
+  test("cli/engine imports nothing from cli/commands", () => {
+    const engine = sourcesUnder("cli/engine");
+    expect(engine.length).toBeGreaterThan(0);
+    const offending = engine.flatMap((file) =>
+      relativeImports(file)
+        .filter((target) => !path.relative("cli/commands", target).startsWith(".."))
+        .map((target) => `${file} imports ${target}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  test("cli/workflow and cli/plan are gone", () => {
+    expect(fs.existsSync(path.join(ROOT, "cli/workflow"))).toBe(false);
+    expect(fs.existsSync(path.join(ROOT, "cli/plan"))).toBe(false);
+  });
+
+  test("exit codes are defined once, in cli/exitCodes.ts", () => {
+    const offending = sourcesUnder("cli")
+      .filter((file) => file !== path.join("cli", "exitCodes.ts"))
+      .filter((file) =>
+        /\bEXIT\s*=|process\.exitCode\s*=\s*\d|\breturn\s+\d+\s*;/.test(
+          fs.readFileSync(path.join(ROOT, file), "utf8"),
+        ),
+      );
+    expect(offending).toEqual([]);
+  });
+});

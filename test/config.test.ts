@@ -1,4 +1,4 @@
-import { evaluateProgram } from "../cli/plan/evaluate";
+import { evaluateProgram } from "../cli/engine/evaluate";
 import { configFailureOf, stackSource, NOW } from "./support/stacks";
 import { keyOf } from "../config/validate";
 

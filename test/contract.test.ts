@@ -7,9 +7,9 @@ import {
   AZURE_POSTGRES_SERVER,
   type ResourceView,
 } from "../contract/resources";
-import type { Plan } from "../cli/plan/plan";
-import { blastRadius } from "../cli/workflow/blastRadius";
-import type { GraphDiff } from "../cli/workflow/graphDiff";
+import type { Plan } from "../cli/engine/plan";
+import { blastRadius } from "../cli/engine/blastRadius";
+import type { GraphDiff } from "../cli/engine/graphDiff";
 import { PROTECT_DATA, protectData } from "../policies/protectData";
 import { violationsOf, resource } from "./policies/fixtures";
 

@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { configFailureOf, flipped, planOf, stackSource } from "./support/stacks";
-import type { PlannedResource } from "../cli/plan/evaluate";
-import type { Plan } from "../cli/plan/plan";
+import type { PlannedResource } from "../cli/engine/evaluate";
+import type { Plan } from "../cli/engine/plan";
 import { DEFAULT_UNIX_SOCKET } from "../components/platform/docker/dockerHost";
 
 /** The Docker variables the host resolution reads; each test starts without them. */

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as sdkSettings from "@pulumi/pulumi/runtime/settings";
-import { readStackSource, secretPlaceholders } from "../cli/plan/stackFiles";
+import { readStackSource, secretPlaceholders } from "../cli/engine/stackFiles";
 import { SECRET_KEYS } from "../config/schema";
 import { NOW, ROOT } from "./support/stacks";
 

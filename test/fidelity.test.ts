@@ -1,4 +1,4 @@
-import type { PlannedResource } from "../cli/plan/evaluate";
+import type { PlannedResource } from "../cli/engine/evaluate";
 import { SECRET_MASK } from "../contract/secrets";
 import { UNKNOWN, type PreviewStep } from "./support/engine";
 import { fidelityDifferences } from "./support/fidelity";

@@ -5,10 +5,10 @@
  */
 import { findSwitchRecord, tradingModeOf } from "../policies/switchRecord";
 import * as path from "node:path";
-import type { Plan } from "../cli/plan/plan";
-import type { PlannedResource } from "../cli/plan/evaluate";
-import { judgePlan } from "../cli/plan/policies";
-import { declaredChecks } from "../cli/workflow/verification";
+import type { Plan } from "../cli/engine/plan";
+import type { PlannedResource } from "../cli/engine/evaluate";
+import { judgePlan } from "../cli/engine/policies";
+import { declaredChecks } from "../cli/commands/verify/verification";
 import { COLORS } from "../domain/colors";
 import { SERVICE_NAMES } from "../domain/services";
 import { findChangeRecord } from "../policies/changeRecord";
@@ -26,7 +26,7 @@ beforeAll(async () => {
   plan = await planOf("loopback");
 });
 
-/** A planned resource as a policy sees it (cli/plan/policies.ts hands `inputs` as `props`). */
+/** A planned resource as a policy sees it (cli/engine/policies.ts hands `inputs` as `props`). */
 const view = (resource: PlannedResource) => ({
   ...resource,
   props: resource.inputs,

@@ -6,7 +6,7 @@ import { SITE_HEADER, NginxSiteError, proxySite, renderNginxSite } from "../doma
 import { checkSite } from "../drills/switch/nginx";
 import { nginxBinary } from "../drills/tools";
 import { configFailureOf, flipped, planOf, stackSource, STACKS } from "./support/stacks";
-import type { Plan } from "../cli/plan/plan";
+import type { Plan } from "../cli/engine/plan";
 import { deploymentSpec } from "../domain/deployment";
 import { validateStackConfig } from "../config/validate";
 import { NOW } from "./support/stacks";

@@ -1,8 +1,8 @@
 import { SERVICE_NAMES } from "../domain/services";
 import { COLORS } from "../domain/colors";
 import { planOf, STACKS, stackSource } from "./support/stacks";
-import type { PlannedResource } from "../cli/plan/evaluate";
-import type { Plan } from "../cli/plan/plan";
+import type { PlannedResource } from "../cli/engine/evaluate";
+import type { Plan } from "../cli/engine/plan";
 
 /** The image a color's service runs, whatever the target calls the field. */
 function imageOf(resource: PlannedResource): string | undefined {

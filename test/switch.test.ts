@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { planOf, changedUrns, stackSource, flipped } from "./support/stacks";
-import type { Plan } from "../cli/plan/plan";
+import type { Plan } from "../cli/engine/plan";
 import { decodeSwitchRecord, type SwitchRecord } from "../domain/switchRecord";
 
 /** Which resources a switch may touch: the switch record, the snapshot, the gate, the change record. */

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { judgePlan } from "../../cli/plan/policies";
+import { judgePlan } from "../../cli/engine/policies";
 import { runCli } from "../support/cli";
 import { planOf, ROOT, stackSource } from "../support/stacks";
 import { removeTempFiles, tempFile } from "../support/tempFiles";

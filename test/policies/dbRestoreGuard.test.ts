@@ -1,4 +1,4 @@
-import type { PlannedResource } from "../../cli/plan/evaluate";
+import type { PlannedResource } from "../../cli/engine/evaluate";
 import { DB_RESTORE_GUARD, dbRestoreGuard } from "../../policies/dbRestoreGuard";
 import {
   azureService,

@@ -3,8 +3,8 @@
  * environments), and a harness that runs one policy on them the way `aitb plan` does.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { judgeResources, type PolicyViolation } from "../../cli/plan/policies";
-import type { PlannedResource } from "../../cli/plan/evaluate";
+import { judgeResources, type PolicyViolation } from "../../cli/engine/policies";
+import type { PlannedResource } from "../../cli/engine/evaluate";
 import type { DeployedState } from "../../domain/deployed";
 import type { ChangeRecord } from "../../config/schema";
 import { LABEL, type Role } from "../../domain/labels";

@@ -1,7 +1,7 @@
 /**
  * Changes that try to move the guard rails from inside the file they judge, each driven through
  * the path `aitb plan --stack prod --config <file> --base Pulumi.prod.yaml --now <time>` takes
- * (cli/commands/plan.ts): the stack files as read from the project, planStack against the base,
+ * (cli/commands/plan/index.ts): the stack files as read from the project, planStack against the base,
  * then judgePlan with the pack's committed rules. Every one of these passed before the rules
  * moved out of the stack config; each must now be refused, for the reason it attempts.
  */
@@ -10,11 +10,11 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import { parseDocument } from "yaml";
-import { assembleStackSource, type StackSource } from "../../cli/plan/stackFiles";
-import { planStack } from "../../cli/plan/plan";
-import { judgePlan, type PolicyViolation } from "../../cli/plan/policies";
-import { judgeStackChange } from "../../cli/workflow/stackChange";
-import { guardRailLines, rulesAtBase } from "../../cli/workflow/rulesChange";
+import { assembleStackSource, type StackSource } from "../../cli/engine/stackFiles";
+import { planStack } from "../../cli/engine/plan";
+import { judgePlan, type PolicyViolation } from "../../cli/engine/policies";
+import { judgeStackChange } from "../../cli/engine/stackChange";
+import { guardRailLines, rulesAtBase } from "../../cli/engine/rulesChange";
 import { ConfigError } from "../../config/errors";
 import { packRules } from "../../policies/rules";
 import committedRules from "../../policies/config.json";

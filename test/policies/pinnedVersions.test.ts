@@ -1,5 +1,5 @@
 import { pinnedVersions } from "../../policies/pinnedVersions";
-import type { PlannedResource } from "../../cli/plan/evaluate";
+import type { PlannedResource } from "../../cli/engine/evaluate";
 import * as fixtures from "./fixtures";
 import { azureService, dockerService, inStack, resource } from "./fixtures";
 

@@ -5,7 +5,7 @@
  */
 import committedRules from "../../policies/config.json";
 import { aitbPolicies } from "../../policies/catalog";
-import { reconcilePolicyConfig } from "../../cli/plan/policies";
+import { reconcilePolicyConfig } from "../../cli/engine/policies";
 import {
   calendarOf,
   environmentOfStack,

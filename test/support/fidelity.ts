@@ -5,7 +5,7 @@
  * gets wrong.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { PlannedResource } from "../../cli/plan/evaluate";
+import type { PlannedResource } from "../../cli/engine/evaluate";
 import { SECRET_MASK } from "../../contract/secrets";
 import { UNKNOWN, type PreviewStep } from "./engine";
 

@@ -1,13 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PlannedResource } from "../../cli/plan/evaluate";
-import type { Plan } from "../../cli/plan/plan";
+import type { PlannedResource } from "../../cli/engine/evaluate";
+import type { Plan } from "../../cli/engine/plan";
 import { SECRET_MASK } from "../../contract/secrets";
 import { DEFAULT_SERVICE_SETTINGS, type ServiceName } from "../../domain/services";
 import { accepts } from "../../drills/ports";
 import { ROOT } from "./stacks";
 
-/** What the offline plan uses for the secret keys (cli/plan/stackFiles.ts secretPlaceholders). */
+/** What the offline plan uses for the secret keys (cli/engine/stackFiles.ts secretPlaceholders). */
 export const PLACEHOLDER = {
   dbPassword: "placeholder-dbPassword",
   exchangeApiKey: "placeholder-exchangeApiKey",

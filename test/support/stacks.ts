@@ -1,7 +1,7 @@
 import * as path from "node:path";
-import { readStackSource, withConfigValues, type StackSource } from "../../cli/plan/stackFiles";
-import { planStack, type Plan } from "../../cli/plan/plan";
-import { evaluateProgram, type PlannedResource } from "../../cli/plan/evaluate";
+import { readStackSource, withConfigValues, type StackSource } from "../../cli/engine/stackFiles";
+import { planStack, type Plan } from "../../cli/engine/plan";
+import { evaluateProgram, type PlannedResource } from "../../cli/engine/evaluate";
 import { ConfigError } from "../../config/errors";
 
 export const ROOT = path.resolve(__dirname, "../..");

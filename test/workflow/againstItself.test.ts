@@ -1,5 +1,5 @@
-import { planStack } from "../../cli/plan/plan";
-import { readStackSource, withConfigValues } from "../../cli/plan/stackFiles";
+import { planStack } from "../../cli/engine/plan";
+import { readStackSource, withConfigValues } from "../../cli/engine/stackFiles";
 import { ConfigError } from "../../config/errors";
 import { REPO } from "./support";
 

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runDiff, type DiffFlags } from "../../cli/commands/diff";
-import { StackFileEditor } from "../../cli/workflow/stackEdit";
+import { StackFileEditor } from "../../cli/commands/rollback/stackEdit";
 import { captureIo, removeProject, stackFile, tempProject } from "./support";
 
 const WEEKEND = new Date("2026-11-28T15:00:00Z");
@@ -133,7 +133,7 @@ describe("aitb diff", () => {
       "pre-switch-backup",
       "switch-record",
     ]);
-    // Blob metadata is updated in place (cli/plan/replacements.json): no revision, no replacement.
+    // Blob metadata is updated in place (cli/engine/replacements.json): no revision, no replacement.
     expect(json?.changes.find((c) => c.name === "switch-record")).toMatchObject({
       op: "update",
       keys: ["metadata"],

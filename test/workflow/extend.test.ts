@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { requestOf, runExtend, runRollback } from "../../cli/commands/rollback";
-import { emergencyExpiryAdvice } from "../../cli/workflow/emergencyAdvice";
-import { InputError } from "../../cli/workflow/errors";
+import { emergencyExpiryAdvice } from "../../cli/commands/notice/emergencyAdvice";
+import { InputError } from "../../cli/exitCodes";
 import { captureIo, configOf, removeProject, stackFile, tempProject } from "./support";
 
 /** Wednesday 10:00 in New York: the NYSE regular session is open until 16:00 (21:00Z). */

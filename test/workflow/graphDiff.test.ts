@@ -1,15 +1,15 @@
-import type { PlannedResource } from "../../cli/plan/evaluate";
-import type { Plan } from "../../cli/plan/plan";
-import { blastRadius } from "../../cli/workflow/blastRadius";
-import { renderDiffText } from "../../cli/workflow/diffRender";
-import { diffResources } from "../../cli/workflow/graphDiff";
-import type { StackChange } from "../../cli/workflow/stackChange";
+import type { PlannedResource } from "../../cli/engine/evaluate";
+import type { Plan } from "../../cli/engine/plan";
+import { blastRadius } from "../../cli/engine/blastRadius";
+import { renderDiffText } from "../../cli/commands/diff/diffRender";
+import { diffResources } from "../../cli/engine/graphDiff";
+import type { StackChange } from "../../cli/engine/stackChange";
 import {
   changesAt,
   parsePropertyPath,
   replacementEntry,
   replacementTypes,
-} from "../../cli/plan/replacements";
+} from "../../cli/engine/replacements";
 import { ROOT, planOf } from "../support/stacks";
 import * as fs from "node:fs";
 

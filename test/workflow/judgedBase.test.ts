@@ -2,10 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runDiff } from "../../cli/commands/diff";
 import { runPlan } from "../../cli/commands/plan";
-import { planStack } from "../../cli/plan/plan";
-import { readStackSource } from "../../cli/plan/stackFiles";
-import { judgedBase } from "../../cli/workflow/judgedBase";
-import { StackFileEditor } from "../../cli/workflow/stackEdit";
+import { planStack } from "../../cli/engine/plan";
+import { readStackSource } from "../../cli/engine/stackFiles";
+import { judgedBase } from "../../cli/engine/judgedBase";
+import { StackFileEditor } from "../../cli/commands/rollback/stackEdit";
 import { failingPulumi, fakePulumi, git, gitProject } from "./printedCommands";
 import { captureIo, removeProject, stackFile } from "./support";
 

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { StackFileEditor } from "../../cli/workflow/stackEdit";
+import { StackFileEditor } from "../../cli/commands/rollback/stackEdit";
 import {
   startReferenceService,
   type ReferenceService,

@@ -2,10 +2,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runNotice, type NoticeFlags } from "../../cli/commands/notice";
 import { runRollback, type RollbackFlags } from "../../cli/commands/rollback";
-import { planStack } from "../../cli/plan/plan";
-import { readStackSource } from "../../cli/plan/stackFiles";
-import { buildNotice, type NoticeInput, type RollbackNotice } from "../../cli/workflow/notice";
-import { declaredChecks } from "../../cli/workflow/verification";
+import { planStack } from "../../cli/engine/plan";
+import { readStackSource } from "../../cli/engine/stackFiles";
+import {
+  buildNotice,
+  type NoticeInput,
+  type RollbackNotice,
+} from "../../cli/commands/notice/notice";
+import { declaredChecks } from "../../cli/commands/verify/verification";
 import type { HealthResult, Observation } from "../../components/health/checks";
 import { validateStackConfig } from "../../config/validate";
 import type { Color } from "../../domain/colors";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { planStack } from "../../cli/plan/plan";
-import { readStackSource } from "../../cli/plan/stackFiles";
+import { planStack } from "../../cli/engine/plan";
+import { readStackSource } from "../../cli/engine/stackFiles";
 import { runCli, type CliRun } from "../support/cli";
 import {
   bareOrigin,

@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runDiff } from "../../cli/commands/diff";
-import { masked } from "../../cli/workflow/io";
-import { StackFileEditor } from "../../cli/workflow/stackEdit";
+import { masked } from "../../cli/shared/io";
+import { StackFileEditor } from "../../cli/commands/rollback/stackEdit";
 import { captureIo, removeProject, stackFile, tempProject } from "./support";
 
 /** A Wednesday during the NYSE regular session. */

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { diffLines } from "diff";
-import { planStack } from "../../cli/plan/plan";
-import { readStackSource } from "../../cli/plan/stackFiles";
+import { planStack } from "../../cli/engine/plan";
+import { readStackSource } from "../../cli/engine/stackFiles";
 import { runRollback, type RollbackFlags } from "../../cli/commands/rollback";
 import {
   captureIo,

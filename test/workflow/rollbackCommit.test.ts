@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { runRollback, type RollbackFlags } from "../../cli/commands/rollback";
-import { rollbackBranch } from "../../cli/workflow/rollbackCommit";
+import { rollbackBranch } from "../../cli/commands/rollback/rollbackCommit";
 import { git, gitProject } from "./printedCommands";
 import { captureIo, removeProject, stackFile } from "./support";
 

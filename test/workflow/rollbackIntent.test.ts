@@ -1,7 +1,7 @@
-import { rollbackIntent, type RollbackRequest } from "../../cli/workflow/rollbackIntent";
-import { lastKnownGood } from "../../cli/workflow/releaseHistory";
-import { InputError } from "../../cli/workflow/errors";
-import { readStackSource } from "../../cli/plan/stackFiles";
+import { rollbackIntent, type RollbackRequest } from "../../cli/commands/rollback/rollbackIntent";
+import { lastKnownGood } from "../../cli/shared/releaseHistory";
+import { InputError } from "../../cli/exitCodes";
+import { readStackSource } from "../../cli/engine/stackFiles";
 import { validateStackConfig } from "../../config/validate";
 import type { ParsedStackConfig } from "../../config/schema";
 import { REPO } from "./support";

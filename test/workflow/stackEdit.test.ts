@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { changedConfigKeys, StackFileEditor } from "../../cli/workflow/stackEdit";
-import { StackFileError } from "../../cli/plan/stackFiles";
+import { changedConfigKeys, StackFileEditor } from "../../cli/commands/rollback/stackEdit";
+import { StackFileError } from "../../cli/engine/stackFiles";
 import { configOf, REPO } from "./support";
 
 const PROD = fs.readFileSync(path.join(REPO, "Pulumi.prod.yaml"), "utf8");

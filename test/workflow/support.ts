@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type { CommandIo } from "../../cli/workflow/io";
+import type { CommandIo } from "../../cli/shared/io";
 
 export const REPO = path.resolve(__dirname, "../..");
 

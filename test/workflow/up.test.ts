@@ -2,10 +2,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runUp } from "../../cli/commands/up";
-import { findPulumi } from "../../cli/workflow/pulumiCli";
-import { revertFlags, rollbackArgs } from "../../cli/workflow/revert";
+import { findPulumi } from "../../cli/shared/pulumiCli";
+import { revertFlags, rollbackArgs } from "../../cli/commands/up/revert";
 import { validateStackConfig } from "../../config/validate";
-import { readStackSource } from "../../cli/plan/stackFiles";
+import { readStackSource } from "../../cli/engine/stackFiles";
 import type { DeployedState } from "../../domain/deployed";
 import { captureIo, REPO } from "./support";
 

@@ -4,16 +4,16 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { runRollback } from "../../cli/commands/rollback";
 import { runVerify, type VerifyFlags } from "../../cli/commands/verify";
-import { planStack, type Plan } from "../../cli/plan/plan";
-import { readStackSource } from "../../cli/plan/stackFiles";
+import { planStack, type Plan } from "../../cli/engine/plan";
+import { readStackSource } from "../../cli/engine/stackFiles";
 import {
   botReports,
   describeBot,
   findingLine,
   hasCriticalFinding,
   rankFindings,
-} from "../../cli/workflow/observations";
-import { declaredChecks } from "../../cli/workflow/verification";
+} from "../../cli/commands/verify/observations";
+import { declaredChecks } from "../../cli/commands/verify/verification";
 import type { HealthCheck, HealthResult } from "../../components/health/checks";
 import type { RestoreVerification } from "../../domain/restoreManifest";
 import { SERVICE_NAMES } from "../../domain/services";

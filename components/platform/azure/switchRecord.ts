@@ -20,7 +20,7 @@ import { CONTAINERS, type BackupStorage } from "./storage";
  * its `source` changes (WillReplaceOnChanges, a delete and a create, during which the blob would
  * not exist) but updates `metadata` in place with Set Blob Metadata
  * (provider/pkg/resources/customresources/custom_storage.go, newBlob and blob.update; see
- * cli/plan/replacements.json). Azure Storage is strongly consistent: "after the service performs
+ * cli/engine/replacements.json). Azure Storage is strongly consistent: "after the service performs
  * an insert or update operation, subsequent read or list operations return the latest update"
  * (https://learn.microsoft.com/azure/storage/blobs/concurrency-manage). So every sidecar reads
  * the new record on its first poll after `pulumi up` sets it: the propagation time is at most

@@ -1,0 +1,295 @@
+import * as fs from "node:fs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { machine } from "../../../drills/machine";
+import { restoreDrillText, switchDrillText, verifyDrillText } from "../../../drills/report";
+import {
+  RESTORE_DEFAULTS,
+  runRestoreDrill,
+  type RestoreDrillReport,
+} from "../../../drills/restore/drill";
+import {
+  MECHANISMS,
+  SWITCH_DEFAULTS,
+  runSwitchDrill,
+  type Mechanism,
+  type SwitchDrillReport,
+} from "../../../drills/switch/drill";
+import { FAULT_IDS, type FaultId } from "../../../drills/verify/faults";
+import {
+  VERIFY_DEFAULTS,
+  runVerifyDrill,
+  type VerifyDrillReport,
+} from "../../../drills/verify/drill";
+import { EXIT, exitCodeOf } from "../../exitCodes";
+
+function numberArg(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isFinite(parsed)) {
+    throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  }
+  return parsed;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`  ${line}\n`);
+};
+
+function switchMet(report: SwitchDrillReport): boolean {
+  return Object.values(report.targets).every(Boolean);
+}
+
+function mechanismsArg(value: string): Mechanism[] {
+  const names = value.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !(MECHANISMS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(`expected a comma-separated list of ${MECHANISMS.join(", ")}`);
+  }
+  return names as Mechanism[];
+}
+
+function restoreMet(report: RestoreDrillReport): boolean {
+  return report.targets.integrityExact && report.targets.withinRatio;
+}
+
+function verifyMet(report: VerifyDrillReport): boolean {
+  return Object.values(report.targets).every(Boolean);
+}
+
+function faultsArg(value: string): FaultId[] {
+  const names = value.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !(FAULT_IDS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(`expected a comma-separated list of ${FAULT_IDS.join(", ")}`);
+  }
+  return names as FaultId[];
+}
+
+function writeJson(file: string | undefined, value: unknown): void {
+  if (file) fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Bad options, a missing server or an address off loopback exit 2 with one line; targets missed exit 1. */
+function drillExit(run: () => Promise<boolean>): Promise<number> {
+  return exitCodeOf(
+    async () => ((await run()) ? EXIT.ok : EXIT.denied),
+    (text) => process.stderr.write(`aitb drill: ${text}`),
+  );
+}
+
+interface CommonFlags {
+  host: string;
+  stack: string;
+  json?: string;
+}
+
+interface SwitchFlags extends CommonFlags {
+  switches: number;
+  rounds: number;
+  duration: number;
+  baseline: number;
+  connections: number;
+  mechanisms: Mechanism[];
+  siteChanges: number;
+  keepalive?: number;
+  wrk: boolean;
+}
+
+interface VerifyFlags extends CommonFlags {
+  faults: FaultId[];
+  preTimeout: number;
+}
+
+interface RestoreFlags extends CommonFlags {
+  rows: number;
+  rounds: number;
+}
+
+function common(command: Command): Command {
+  return command
+    .option("--host <address>", "loopback address the servers listen on", SWITCH_DEFAULTS.host)
+    .option("-s, --stack <name>", "stack file whose routes and database the drill uses", "dev")
+    .option("--json <file>", "also write the figures as JSON");
+}
+
+function switchCommand(): Command {
+  return common(
+    new Command("switch")
+      .description(
+        "Flip the active color N times per client kind under load through real nginx, by the switch record and, beside it, by the reload it replaced; then change the site under load; sample both bots and audit the trading lease. Reports failed requests, rate, latency, the lag to the new color and live-bot overlap.",
+      )
+      .option("--switches <n>", "switches per load phase", numberArg, SWITCH_DEFAULTS.switches)
+      .option(
+        "--duration <s>",
+        "seconds of load over which a phase's switches are spread",
+        numberArg,
+        SWITCH_DEFAULTS.durationS,
+      )
+      .option(
+        "--baseline <s>",
+        "seconds of load without switches per phase, split before each burst (the 'before' latencies)",
+        numberArg,
+        SWITCH_DEFAULTS.baselineS,
+      )
+      .option(
+        "--rounds <n>",
+        "bursts of switches per phase, each after its quiet stretch",
+        numberArg,
+        SWITCH_DEFAULTS.rounds,
+      )
+      .option(
+        "--connections <n>",
+        "connections per client kind (closed loop: the highest rate the client reaches)",
+        numberArg,
+        SWITCH_DEFAULTS.connections,
+      )
+      .option(
+        "--mechanisms <list>",
+        `switch mechanisms to drill, in order (${MECHANISMS.join(", ")})`,
+        mechanismsArg,
+        SWITCH_DEFAULTS.mechanisms,
+      )
+      .option(
+        "--site-changes <n>",
+        "site changes under load (drained reloads)",
+        numberArg,
+        SWITCH_DEFAULTS.siteChanges,
+      )
+      .addOption(
+        new Option(
+          "--keepalive <s>",
+          "client keep-alive timeout of the site (default: the stack's aitb:proxy.clientKeepaliveSeconds)",
+        ).argParser(numberArg),
+      )
+      .option("--no-wrk", "skip the wrk phases"),
+  ).action(async (flags: SwitchFlags) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runSwitchDrill({
+        ...SWITCH_DEFAULTS,
+        switches: flags.switches,
+        rounds: flags.rounds,
+        durationS: flags.duration,
+        baselineS: flags.baseline,
+        connections: flags.connections,
+        mechanisms: flags.mechanisms,
+        siteChanges: flags.siteChanges,
+        keepaliveSeconds: flags.keepalive,
+        wrk: flags.wrk,
+        host: flags.host,
+        stack: flags.stack,
+        log,
+      });
+      process.stdout.write(`${switchDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return switchMet(report);
+    });
+  });
+}
+
+function restoreCommand(): Command {
+  return common(
+    new Command("restore")
+      .description(
+        "Back up, corrupt, take the forensic copy, restore into a new database and repoint, on a private PostgreSQL; verify integrity and time the restore against bare pg_restore.",
+      )
+      .option(
+        "--rows <n>",
+        "rows in each of orders, trades and candles",
+        numberArg,
+        RESTORE_DEFAULTS.rows,
+      )
+      .option(
+        "--rounds <n>",
+        "paired timings of the restore and bare pg_restore",
+        numberArg,
+        RESTORE_DEFAULTS.rounds,
+      ),
+  ).action(async (flags: RestoreFlags) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runRestoreDrill({
+        rows: flags.rows,
+        rounds: flags.rounds,
+        host: flags.host,
+        stack: flags.stack,
+        log,
+      });
+      process.stdout.write(`${restoreDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return restoreMet(report);
+    });
+  });
+}
+
+function verifyCommand(): Command {
+  return common(
+    new Command("verify")
+      .description(
+        "Inject each fault the checks must catch into blue/green reference services behind real nginx: on the target before a switch (the pre-promotion analysis must refuse it, no request may reach the target) and on the new active color after one (the post-promotion analysis must fail and the revert bring traffic back within 30 s).",
+      )
+      .option(
+        "--faults <list>",
+        `faults to drill, in order (${FAULT_IDS.join(", ")})`,
+        faultsArg,
+        VERIFY_DEFAULTS.faults,
+      )
+      .option(
+        "--pre-timeout <s>",
+        "how long the pre-promotion analysis retries a failing target",
+        numberArg,
+        VERIFY_DEFAULTS.preTimeoutSeconds,
+      ),
+  ).action(async (flags: VerifyFlags) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runVerifyDrill({
+        ...VERIFY_DEFAULTS,
+        faults: flags.faults,
+        preTimeoutSeconds: flags.preTimeout,
+        host: flags.host,
+        stack: flags.stack,
+        log,
+      });
+      process.stdout.write(`${verifyDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return verifyMet(report);
+    });
+  });
+}
+
+function allCommand(): Command {
+  return common(
+    new Command("all").description(
+      "Every drill with its default sizes (the benchmark `npm run bench` runs).",
+    ),
+  ).action(async (flags: CommonFlags) => {
+    process.exitCode = await drillExit(async () => {
+      const base = { host: flags.host, stack: flags.stack, log };
+      const switchReport = await runSwitchDrill({ ...SWITCH_DEFAULTS, ...base });
+      process.stdout.write(`${switchDrillText(switchReport)}\n\n`);
+      const restoreReport = await runRestoreDrill({ ...RESTORE_DEFAULTS, ...base });
+      process.stdout.write(`${restoreDrillText(restoreReport)}\n\n`);
+      const verifyReport = await runVerifyDrill({ ...VERIFY_DEFAULTS, ...base });
+      process.stdout.write(`${verifyDrillText(verifyReport)}\n`);
+      const targetsMet =
+        switchMet(switchReport) && restoreMet(restoreReport) && verifyMet(verifyReport);
+      writeJson(flags.json, {
+        generatedAt: new Date().toISOString(),
+        machine: machine(),
+        targetsMet,
+        switch: switchReport,
+        restore: restoreReport,
+        verify: verifyReport,
+      });
+      return targetsMet;
+    });
+  });
+}
+
+export function drillCommand(): Command {
+  return new Command("drill")
+    .description(
+      "Rollback drills on real servers on loopback: a traffic switch under load, a verified database restore, faults the health checks must catch before and after a switch.",
+    )
+    .addCommand(switchCommand())
+    .addCommand(restoreCommand())
+    .addCommand(verifyCommand())
+    .addCommand(allCommand());
+}

@@ -1,0 +1,90 @@
+import type { ParsedStackConfig, RestoreConfig } from "../../../config/schema";
+import type { StackFileEditor } from "./stackEdit";
+import type { RollbackIntent } from "./rollbackIntent";
+import { goingLive } from "../../shared/releaseHistory";
+
+/**
+ * The declared restore a switch completes: a switch to the color whose restore has not been
+ * recorded as performed. Its `performedAt` is then written from the deployed outputs.
+ */
+export function restoreCompletedBy(
+  config: ParsedStackConfig,
+  intent: RollbackIntent,
+): RestoreConfig | undefined {
+  const declared = config.database.restore;
+  return intent.activeColor &&
+    declared &&
+    declared.color === intent.activeColor &&
+    !declared.performedAt
+    ? declared
+    : undefined;
+}
+
+export interface RollbackEditOptions {
+  /** What failed: marks the release being left as failed in aitb:releaseHistory. */
+  failedAnalysis?: string;
+  /** When the restore this switch completes ran (restoreCompletedBy), from the deployed outputs. */
+  restorePerformedAt?: string;
+}
+
+/**
+ * Write a rollback into the stack file: the active color, the target's pin, a declared restore,
+ * the change record, and the release history when the live release or color changes. Nothing else.
+ */
+export function applyRollback(
+  editor: StackFileEditor,
+  config: ParsedStackConfig,
+  intent: RollbackIntent,
+  options: RollbackEditOptions = {},
+): void {
+  const { failedAnalysis } = options;
+  if (intent.activeColor) editor.set("activeColor", [], intent.activeColor);
+  if (intent.repin) editor.set("slots", [intent.repin.color, "release"], intent.repin.to);
+  if (intent.restore) editor.set("database", ["restore"], intent.restore);
+  if (restoreCompletedBy(config, intent) && options.restorePerformedAt) {
+    // The restore has run: its point is history, no longer judged against the retention.
+    editor.set("database", ["restore", "performedAt"], options.restorePerformedAt);
+  }
+
+  // Keys of the record the request does not set (an old expiry, an old trigger) are removed.
+  const record: Record<string, unknown> = {
+    class: intent.change.class,
+    reason: intent.change.reason,
+    incident: intent.change.incident,
+    requestedBy: intent.change.requestedBy,
+    at: intent.change.at,
+    expires: intent.change.expires,
+    trigger: intent.change.trigger,
+  };
+  editor.set("change", [], record);
+
+  if (intent.activeColor) {
+    const liveRelease = intent.target.release;
+    const live = config.slots[config.activeColor].release;
+    if (intent.activeColor !== config.activeColor || liveRelease !== live) {
+      const inFile = editor.get("releaseHistory");
+      (Array.isArray(inFile) ? inFile : []).forEach((entry: unknown, index) => {
+        const open = typeof entry === "object" && entry !== null && !("deactivatedAt" in entry);
+        if (!open) return;
+        editor.set("releaseHistory", [index, "deactivatedAt"], intent.change.at);
+        // The release being left failed while live: never a known-good target again.
+        if (failedAnalysis) {
+          editor.set("releaseHistory", [index, "failedAnalysis"], {
+            at: intent.change.at,
+            reason: failedAnalysis,
+          });
+        }
+      });
+      editor.append(
+        "releaseHistory",
+        goingLive(
+          config.releases,
+          liveRelease,
+          intent.activeColor,
+          intent.change.at,
+          intent.change.incident,
+        ),
+      );
+    }
+  }
+}
