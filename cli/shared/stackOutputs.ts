@@ -1,12 +1,8 @@
-import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { commandLine } from "../../domain/quote";
 import { InputError } from "../exitCodes";
-import { findPulumi } from "./pulumiCli";
+import { lookUpDeployedOutputs, stackOutputCommand, type DeployedOutputs } from "./deployedOutputs";
 
 /** A stack's outputs as `pulumi stack output --json` prints them: output name → value. */
-export type StackOutputs = Record<string, unknown>;
+export type StackOutputs = DeployedOutputs;
 
 export interface OutputsSource {
   stack: string;
@@ -33,7 +29,7 @@ export function outputValues(map: Record<string, { value: unknown }>): StackOutp
 }
 
 function howToGive(stack: string): string {
-  return `pulumi up the stack first, or pass --outputs <file> made with ${commandLine(["pulumi", "stack", "output", "--json", "--stack", stack])} > outputs.json`;
+  return `pulumi up the stack first, or pass --outputs <file> made with ${stackOutputCommand(stack)} > outputs.json`;
 }
 
 function noOutputs(stack: string, why: string): InputError {
@@ -49,82 +45,21 @@ function isOutputs(value: unknown): value is StackOutputs {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function readOutputsFile(source: OutputsSource, file: string): ReadOutputs {
-  const full = path.resolve(source.root, file);
-  let text: string;
-  try {
-    text = fs.readFileSync(full, "utf8");
-  } catch (error) {
-    throw noOutputs(source.stack, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw noOutputs(source.stack, `${file} is not JSON`);
-  }
-  if (!isOutputs(parsed)) throw noOutputs(source.stack, `${file} is not a JSON object`);
-  return { outputs: parsed, origin: file };
-}
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split("\n")
-      .map((line) => line.trim())
-      .find(Boolean) ?? ""
-  );
-}
-
-function runPulumiOutput(pulumi: string, source: OutputsSource): Promise<ReadOutputs> {
-  const args = ["stack", "output", "--json", "--stack", source.stack];
-  const shown = commandLine(["pulumi", ...args]);
-  return new Promise((resolve, reject) => {
-    execFile(
-      pulumi,
-      args,
-      {
-        cwd: source.root,
-        env: source.env ?? process.env,
-        timeout: PULUMI_OUTPUT_TIMEOUT_MS,
-        maxBuffer: 16 * 1024 * 1024,
-        encoding: "utf8",
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          const why = error.killed
-            ? `timed out after ${PULUMI_OUTPUT_TIMEOUT_MS / 1000} s`
-            : firstLine(stderr) || error.message.split("\n")[0];
-          reject(noOutputs(source.stack, `${shown} failed: ${why}`));
-          return;
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(stdout);
-        } catch {
-          reject(noOutputs(source.stack, `${shown} printed no JSON`));
-          return;
-        }
-        if (!isOutputs(parsed)) {
-          reject(noOutputs(source.stack, `${shown} printed no JSON object`));
-          return;
-        }
-        resolve({ outputs: parsed, origin: shown });
-      },
-    );
-  });
-}
-
 /**
- * The deployed stack's outputs: those given, else `--outputs <file>`, else `pulumi stack output`.
- * Without any, exit 2 naming how to give them.
+ * The deployed stack's outputs: those given, else `--outputs <file>`, else `pulumi stack output`
+ * (cli/shared/deployedOutputs.ts). Without any, exit 2 naming how to give them.
  */
 export async function readStackOutputs(source: OutputsSource): Promise<ReadOutputs> {
   if (source.outputs) return { outputs: source.outputs, origin: "the outputs of the update" };
-  if (source.outputsFile) return readOutputsFile(source, source.outputsFile);
-  const pulumi = findPulumi(source.env ?? process.env);
-  if (!pulumi) throw noOutputs(source.stack, "no Pulumi CLI on PATH to run pulumi stack output");
-  return runPulumiOutput(pulumi, source);
+  const lookup = await lookUpDeployedOutputs({
+    root: source.root,
+    stack: source.stack,
+    file: source.outputsFile,
+    env: source.env,
+    timeoutMs: PULUMI_OUTPUT_TIMEOUT_MS,
+  });
+  if (!lookup.found) throw noOutputs(source.stack, lookup.why);
+  return { outputs: lookup.outputs, origin: lookup.origin };
 }
 
 /** The `checkUrls` output (check name → URL); exit 2 when the stack does not export it. */

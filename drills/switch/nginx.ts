@@ -11,25 +11,43 @@ import { accepts } from "../ports";
 import { CommandError, runCommand, runShell, stopGroup } from "../processes";
 import { shellQuote } from "../../domain/quote";
 
+/** What a drill's main config may change: the verify drill logs each request's upstream. */
+export interface MainConfigOptions {
+  drill: string;
+  workers?: string;
+  /** A `log_format` line's name and format; without it access logging is off. */
+  accessLog?: { name: string; format: string };
+}
+
 /**
  * nginx's own main config for a drill: everything under one temporary prefix (pid, logs, temp
  * paths) and, like the official nginx image, an `http {}` that includes the site folder the
- * TrafficRouter writes. Access logging is off to keep disk writes out of the latencies.
+ * TrafficRouter writes. Access logging is off unless asked for, to keep disk writes out of the
+ * latencies.
  */
-export function mainConfig(prefix: string): string {
+export function mainConfig(
+  prefix: string,
+  options: MainConfigOptions = { drill: "switch", workers: "auto" },
+): string {
   const at = (name: string) => path.join(prefix, name);
+  const log = options.accessLog;
   return [
-    "# Main config of an aitb switch drill; the site in conf.d/ is the TrafficRouter's.",
+    `# Main config of an aitb ${options.drill} drill; the site in conf.d/ is the TrafficRouter's.`,
     "daemon off;",
     "master_process on;",
-    "worker_processes auto;",
+    `worker_processes ${options.workers ?? "auto"};`,
     `pid ${at("nginx.pid")};`,
     `error_log ${at("error.log")} notice;`,
     "events {",
     "    worker_connections 1024;",
     "}",
     "http {",
-    "    access_log off;",
+    ...(log
+      ? [
+          `    log_format ${log.name} '${log.format}';`,
+          `    access_log ${at("access.log")} ${log.name};`,
+        ]
+      : ["    access_log off;"]),
     "    sendfile on;",
     "    keepalive_timeout 65;",
     `    client_body_temp_path ${at("temp/body")};`,

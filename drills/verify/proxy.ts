@@ -8,7 +8,7 @@ import { sleep } from "../clock";
 import { assertLoopback } from "../loopback";
 import { accepts } from "../ports";
 import { runCommand, stopGroup } from "../processes";
-import { nginxArgs } from "../switch/nginx";
+import { mainConfig, nginxArgs } from "../switch/nginx";
 
 /** Requests the proxy logged, by the color of the upstream that answered them. */
 export interface ProxyHits {
@@ -29,33 +29,15 @@ export interface LoggingProxy {
 const LOG_FORMAT = "aitb_verify";
 
 /**
- * nginx's main config for the verify drill: the switch drill's, but with an access log of the
+ * nginx's main config for the verify drill: the switch drill's, with an access log of the
  * upstream each request went to, so the drill can count requests that reached a color.
  */
-function mainConfig(prefix: string): string {
-  const at = (name: string) => path.join(prefix, name);
-  return [
-    "# Main config of an aitb verify drill; the site in conf.d/ is the loopback target's.",
-    "daemon off;",
-    "master_process on;",
-    "worker_processes 1;",
-    `pid ${at("nginx.pid")};`,
-    `error_log ${at("error.log")} notice;`,
-    "events {",
-    "    worker_connections 1024;",
-    "}",
-    "http {",
-    `    log_format ${LOG_FORMAT} '$msec $${COLOR_VARIABLE} $status $upstream_addr';`,
-    `    access_log ${at("access.log")} ${LOG_FORMAT};`,
-    `    client_body_temp_path ${at("temp/body")};`,
-    `    proxy_temp_path ${at("temp/proxy")};`,
-    `    fastcgi_temp_path ${at("temp/fastcgi")};`,
-    `    uwsgi_temp_path ${at("temp/uwsgi")};`,
-    `    scgi_temp_path ${at("temp/scgi")};`,
-    `    include ${at("conf.d")}/*.conf;`,
-    "}",
-    "",
-  ].join("\n");
+function verifyMainConfig(prefix: string): string {
+  return mainConfig(prefix, {
+    drill: "verify",
+    workers: "1",
+    accessLog: { name: LOG_FORMAT, format: `$msec $${COLOR_VARIABLE} $status $upstream_addr` },
+  });
 }
 
 /** Counts access log lines by the color whose service is at the line's upstream address. */
@@ -98,7 +80,7 @@ export async function startLoggingProxy(
   const { prefix } = options;
   for (const folder of ["temp", "conf.d"])
     fs.mkdirSync(path.join(prefix, folder), { recursive: true });
-  fs.writeFileSync(path.join(prefix, "nginx.conf"), mainConfig(prefix));
+  fs.writeFileSync(path.join(prefix, "nginx.conf"), verifyMainConfig(prefix));
   fs.writeFileSync(path.join(prefix, "conf.d", "aitb.conf"), options.site);
   const accessLog = path.join(prefix, "access.log");
   const errorLog = path.join(prefix, "error.log");

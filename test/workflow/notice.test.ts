@@ -281,7 +281,7 @@ describe("aitb notice", () => {
     expect(code).toBe(2);
     expect(out).toBe("");
     expect(err).toContain(
-      "--outputs: no outputs of stack dev to take the check URLs from (no Pulumi CLI on PATH to run pulumi stack output); pulumi up the stack first, or pass --outputs <file> made with pulumi stack output --json --stack dev > outputs.json",
+      "--outputs: no outputs of stack dev to take the check URLs from (no Pulumi CLI on PATH); pulumi up the stack first, or pass --outputs <file> made with pulumi stack output --json --stack dev > outputs.json",
     );
   });
 

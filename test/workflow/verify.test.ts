@@ -402,7 +402,7 @@ describe("aitb verify takes every URL from the deployed stack's outputs", () => 
     const checks = await planChecks("prod");
     const services = await fakeServices(checks);
     writeJson("printed.json", { checkUrls: services.checkUrls, publicEndpoint: services.base });
-    fakePulumi(`[ "$*" = "stack output --json --stack prod" ] || exit 9\ncat printed.json`);
+    fakePulumi(`[ "$*" = "stack output --json --stack prod --non-interactive" ] || exit 9\ncat printed.json`);
     const { code, out } = await verify({ stack: "prod" });
     expect(out).toContain("at the URLs from pulumi stack output --json --stack prod");
     expect(code).toBe(0);
@@ -425,7 +425,7 @@ describe("aitb verify takes every URL from the deployed stack's outputs", () => 
     expect(code).toBe(2);
     expect(out).toBe("");
     expect(err).toContain(
-      "  - --outputs: no outputs of stack prod to take the check URLs from (no Pulumi CLI on PATH to run pulumi stack output); pulumi up the stack first, or pass --outputs <file> made with pulumi stack output --json --stack prod > outputs.json\n",
+      "  - --outputs: no outputs of stack prod to take the check URLs from (no Pulumi CLI on PATH); pulumi up the stack first, or pass --outputs <file> made with pulumi stack output --json --stack prod > outputs.json\n",
     );
   });
 
