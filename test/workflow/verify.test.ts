@@ -402,7 +402,9 @@ describe("aitb verify takes every URL from the deployed stack's outputs", () => 
     const checks = await planChecks("prod");
     const services = await fakeServices(checks);
     writeJson("printed.json", { checkUrls: services.checkUrls, publicEndpoint: services.base });
-    fakePulumi(`[ "$*" = "stack output --json --stack prod --non-interactive" ] || exit 9\ncat printed.json`);
+    fakePulumi(
+      `[ "$*" = "stack output --json --stack prod --non-interactive" ] || exit 9\ncat printed.json`,
+    );
     const { code, out } = await verify({ stack: "prod" });
     expect(out).toContain("at the URLs from pulumi stack output --json --stack prod");
     expect(code).toBe(0);
