@@ -1,3 +1,4 @@
+import { isRecord } from "../../contract/resources";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isColor } from "../../domain/colors";
@@ -24,10 +25,6 @@ export interface OutputsLookupOptions {
 /** Long enough for a remote backend, short enough that a hung one only delays the fallback. */
 export const DEPLOYED_LOOKUP_TIMEOUT_MS = 15_000;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function parsedOutputs(text: string, origin: string): OutputsLookup {
   let parsed: unknown;
   try {
@@ -35,7 +32,7 @@ function parsedOutputs(text: string, origin: string): OutputsLookup {
   } catch {
     return { found: false, why: `${origin} printed no JSON` };
   }
-  return isObject(parsed)
+  return isRecord(parsed)
     ? { found: true, outputs: parsed, origin }
     : { found: false, why: `${origin} printed no JSON object` };
 }
@@ -74,7 +71,7 @@ export async function lookUpDeployedOutputs(options: OutputsLookupOptions): Prom
 }
 
 function stringsOf(value: unknown): Record<string, string> | undefined {
-  if (!isObject(value) || !Object.values(value).every((item) => typeof item === "string")) {
+  if (!isRecord(value) || !Object.values(value).every((item) => typeof item === "string")) {
     return undefined;
   }
   return value as Record<string, string>;
@@ -93,7 +90,7 @@ export function deployedStateOf(outputs: DeployedOutputs): DeployedState | undef
       return undefined;
     }
   }
-  if (!isObject(value) || !isColor(value.activeColor)) return undefined;
+  if (!isRecord(value) || !isColor(value.activeColor)) return undefined;
   const releases = stringsOf(value.releases);
   if (!releases || releases.blue === undefined || releases.green === undefined) return undefined;
   return value as unknown as DeployedState;

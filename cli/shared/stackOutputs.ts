@@ -1,3 +1,4 @@
+import { isRecord } from "../../contract/resources";
 import { InputError } from "../exitCodes";
 import { lookUpDeployedOutputs, stackOutputCommand, type DeployedOutputs } from "./deployedOutputs";
 
@@ -41,10 +42,6 @@ function noOutputs(stack: string, why: string): InputError {
   ]);
 }
 
-function isOutputs(value: unknown): value is StackOutputs {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * The deployed stack's outputs: those given, else `--outputs <file>`, else `pulumi stack output`
  * (cli/shared/deployedOutputs.ts). Without any, exit 2 naming how to give them.
@@ -75,7 +72,7 @@ export function checkUrlsOf(read: ReadOutputs, stack: string): Record<string, st
   const problem =
     value === undefined || value === null
       ? "have no checkUrls (check name → URL)"
-      : !isOutputs(value) || Object.values(value).some((url) => typeof url !== "string")
+      : !isRecord(value) || Object.values(value).some((url) => typeof url !== "string")
         ? "hold a checkUrls that is not an object of check name → URL"
         : undefined;
   if (problem) {

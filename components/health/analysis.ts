@@ -32,14 +32,6 @@ export interface SuccessCondition {
   minLatencyIncreaseMs: number;
 }
 
-/** Traffic through the proxy, as the pre-promotion analysis measured it before the switch. */
-export interface TrafficBaseline {
-  requests: number;
-  errors: number;
-  errorRate: number;
-  p99Ms: number;
-}
-
 /** The variables that carry the analysis settings and the routes it measures. */
 export const ANALYSIS_ENV = "AITB_ANALYSIS";
 export const TRAFFIC_URLS_ENV = "AITB_TRAFFIC_URLS";
