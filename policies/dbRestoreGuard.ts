@@ -3,10 +3,12 @@
  * update declares. A forensic copy of the current database comes first; the restore point is in
  * the past and within the backup retention; the affected color's bots do not trade live; the
  * restore creates a new database or server and never overwrites the live one; and it says why.
+ * The same for every engine (PostgreSQL, InfluxDB, SQL Server), each restore with a forensic copy
+ * of its own engine's database.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { ClockArgs, PolicyFactoryArgs } from "./factory";
-import { hasRole, shortUrn, waitsFor } from "../contract/resources";
+import { engineOf, hasRole, shortUrn, waitsFor } from "../contract/resources";
 import { restoresOf, type RestoreFacts } from "./restores";
 import { findSwitchRecord, tradingModeOf } from "./switchRecord";
 import { servicesOf } from "./services";
@@ -17,8 +19,9 @@ export const DB_RESTORE_GUARD = "db-restore-guard";
 const DAY_MS = 86_400_000;
 
 function pointProblem(facts: RestoreFacts, now: Date): string | undefined {
+  const key = facts.configKey;
   if (!facts.point) {
-    return "declares no restore point; set aitb:database.restore.pointInTime, or a fromRelease whose deactivation is recorded in aitb:releaseHistory";
+    return `declares no restore point; set ${key}.restore.pointInTime, or a fromRelease whose deactivation is recorded in aitb:releaseHistory`;
   }
   const point = new Date(facts.point);
   if (Number.isNaN(point.getTime())) {
@@ -29,7 +32,7 @@ function pointProblem(facts: RestoreFacts, now: Date): string | undefined {
   }
   const days = facts.retentionDays;
   if (days === undefined) {
-    return "declares no backup retention, so the restore point cannot be checked; set aitb:database.backupRetentionDays";
+    return `declares no backup retention, so the restore point cannot be checked; set ${key}.backupRetentionDays`;
   }
   const oldest = new Date(now.getTime() - days * DAY_MS);
   if (point.getTime() < oldest.getTime()) {
@@ -44,10 +47,14 @@ export function restoreProblemsOf(
   now: Date,
 ): string[] {
   const problems: string[] = [];
-  const copies = resources.filter((resource) => hasRole(resource, "forensic-copy"));
+  const key = facts.configKey;
+  // A forensic copy of another engine's database saves nothing of this one.
+  const copies = resources.filter(
+    (resource) => hasRole(resource, "forensic-copy") && engineOf(resource) === facts.engine,
+  );
   if (copies.length === 0) {
     problems.push(
-      "has no forensic copy of the current database declared before it; declare one (the program does with every aitb:database.restore)",
+      `has no forensic copy of the current database declared before it; declare one (the program does with every ${key}.restore)`,
     );
   } else if (!copies.some((copy) => waitsFor(facts.resource, copy))) {
     problems.push(
@@ -57,7 +64,7 @@ export function restoreProblemsOf(
   const point = pointProblem(facts, now);
   if (point) problems.push(point);
   if (!facts.color) {
-    problems.push("names no color to repoint; set aitb:database.restore.color");
+    problems.push(`names no color to repoint; set ${key}.restore.color`);
   } else {
     const record = findSwitchRecord(resources);
     const liveBots = servicesOf(resources).filter(
@@ -68,7 +75,7 @@ export function restoreProblemsOf(
     );
     for (const bot of liveBots) {
       problems.push(
-        `affects the ${facts.color} color, whose bot ${bot.label} trades live; restore into the standby color (aitb:database.restore.color), whose bot trades paper or is suspended`,
+        `affects the ${facts.color} color, whose bot ${bot.label} trades live; restore into the standby color (${key}.restore.color), whose bot trades paper or is suspended`,
       );
     }
   }
@@ -78,11 +85,11 @@ export function restoreProblemsOf(
     );
   } else if (facts.target === facts.live) {
     problems.push(
-      `targets the live database ${facts.live} in place; restore into a new database or server (aitb:database.restore.target) and repoint the services`,
+      `targets the live database ${facts.live} in place; restore into a new database or server (${key}.restore.target) and repoint the services`,
     );
   }
-  if (!facts.reason) problems.push("carries no reason; set aitb:database.restore.reason");
-  if (!facts.incident) problems.push("carries no incident id; set aitb:database.restore.incident");
+  if (!facts.reason) problems.push(`carries no reason; set ${key}.restore.reason`);
+  if (!facts.incident) problems.push(`carries no incident id; set ${key}.restore.incident`);
   return problems;
 }
 
