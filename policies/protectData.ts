@@ -1,5 +1,5 @@
 /**
- * protect-data: databases, database volumes and backup storage can never be deleted by an update
+ * protect-data: databases, database volumes, log stores and backup storage can never be deleted by an update
  * (protect) and stay in place when removed from the program (retainOnDelete).
  *
  * @pulumi/policy 1.21 hands policies `opts` without retainOnDelete (the engine's analyzer options
@@ -40,6 +40,9 @@ export function dataKind(resource: ResourceView): string | undefined {
   }
   if (role === "database" || isType(resource, AZURE_POSTGRES_SERVER)) return "database";
   if (role === "database-volume") return "database volume";
+  // The services' logs outlive their containers (components/LogRetention.ts): a replaced container
+  // must find them, and a forensic copy may still need them.
+  if (role === "log-store") return "log store";
   // Backup and forensic-copy commands and jobs only write; the storage they write to is the data.
   if ((role === "backup" || role === "forensic-copy") && isStorage(resource.type)) {
     return "backup storage";
@@ -51,7 +54,7 @@ export function protectData(args: PolicyFactoryArgs = {}): ResourceValidationPol
   return {
     name: PROTECT_DATA,
     description:
-      "Databases, database volumes and backup storage are protected and retained on delete.",
+      "Databases, database volumes, log stores and backup storage are protected and retained on delete.",
     enforcementLevel: args.enforcementLevel ?? "mandatory",
     validateResource: (resource, reportViolation) => {
       const kind = dataKind(resource);

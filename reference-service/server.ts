@@ -27,6 +27,7 @@ import { openLease, type TradingLease } from "./lease";
 import type { Notification } from "./notifySink";
 import { PROBE_PREFIX, probeAt, Probes } from "./probes";
 import { leaseHolder, Trader, type StandbyMode, type TradingState } from "./trader";
+import { openLogWriter } from "./logWriter";
 
 export type Color = "blue" | "green";
 export type HealthStatus = "ok" | "degraded" | "down";
@@ -101,8 +102,12 @@ export interface ReferenceServiceOptions {
   keepAliveTimeoutMs?: number;
   /** How long `close()` lets in-flight requests finish. Default 10 000 ms. */
   shutdownTimeoutMs?: number;
-  /** Where the bot reports lease events (acquired, released, lost). */
+  /** Where the bot reports lease events (acquired, released, lost) and its heartbeats. */
   log?: (event: string, extra?: Record<string, unknown>) => void;
+  /** AITB_LOG_DIR: the folder the service appends its log file to (logWriter.ts). */
+  logDir?: string;
+  /** Called for every answered request (the request lines of the log file). */
+  accessLog?: (method: string, url: string, status: number) => void;
   /** AITB_SYMBOL, bot only: the symbol of the simulated market data feed. Default BTC-USD. */
   symbol?: string;
   /** AITB_NOTIFY_SINK, notifier only: file the test messages go to. Unset: kept in memory. */
@@ -289,6 +294,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ReferenceS
     databaseUrl: optional("DATABASE_URL"),
     symbol: optional("AITB_SYMBOL"),
     notifySink: optional("AITB_NOTIFY_SINK"),
+    logDir: optional("AITB_LOG_DIR"),
     faultSwitches: faultSwitchesFromEnv(env.AITB_FAULT_SWITCHES),
   };
 }
@@ -355,6 +361,7 @@ export async function startReferenceService(
   if (settings.isBot && settings.heartbeatFrozenAt === undefined) {
     heartbeat = setInterval(() => {
       lastHeartbeat = new Date().toISOString();
+      options.log?.("heartbeat", { lastHeartbeat });
     }, settings.heartbeatIntervalMs);
     heartbeat.unref();
   }
@@ -422,6 +429,7 @@ export async function startReferenceService(
     };
     // A request finishing during shutdown must not leave its connection open for another one.
     if (closing) head.connection = "close";
+    options.accessLog?.(req.method ?? "", req.url ?? "/", statusCode);
     res.writeHead(statusCode, head);
     res.end(req.method === "HEAD" ? undefined : body);
   };
@@ -617,32 +625,41 @@ export async function startReferenceService(
 /** Runs the service from the environment until SIGTERM or SIGINT. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const options = optionsFromEnv(env);
+  // Lines go to stdout and, with AITB_LOG_DIR, to the service's own file there (logWriter.ts).
+  const writer = openLogWriter({
+    dir: options.logDir,
+    service: options.service,
+    fields: { service: options.service, color: options.color, release: options.release },
+  });
   const log = (event: string, extra: Record<string, unknown> = {}): void => {
-    process.stdout.write(
-      `${JSON.stringify({
-        time: new Date().toISOString(),
-        event,
-        service: options.service,
-        color: options.color,
-        release: options.release,
-        ...extra,
-      })}\n`,
-    );
+    writer.write(event, extra);
   };
-  const service = await startReferenceService({ ...options, log });
+  // Request lines only where they are kept: a service without a log folder prints no line per request.
+  const accessLog = writer.file
+    ? (method: string, url: string, status: number) => log("request", { method, url, status })
+    : undefined;
+  const service = await startReferenceService({ ...options, log, accessLog });
   log("listening", { host: options.host, port: service.port });
+  let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
+    // A second signal (the loopback supervisor signals its group and then the child) must not
+    // end the process before its requests drain and its last log line is written.
+    if (stopping) return;
+    stopping = true;
     log("stopping", { signal });
     service.close().then(
-      () => log("stopped"),
+      () => {
+        log("stopped");
+        writer.close();
+      },
       (error: unknown) => {
         process.stderr.write(`close failed: ${String(error)}\n`);
         process.exitCode = 1;
       },
     );
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
 }
 
 if (require.main === module) {

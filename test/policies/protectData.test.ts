@@ -45,6 +45,17 @@ describe("protect-data", () => {
     ]);
   });
 
+  test("deny: a color's log volume that is not protected (the logs outlive the container)", async () => {
+    const logs = resource(
+      "docker:index/volume:Volume",
+      "logs-green",
+      { name: "aitb-dev-green-logs", labels: dockerLabels("log-store") },
+      { ...KEEP, protect: false },
+    );
+    const [message] = await messagesOf(policy, [logs]);
+    expect(message).toContain("logs-green (log store) is not protected");
+  });
+
   test("pass: the Docker container around the database, unprotected: its volume holds the data", async () => {
     expect(
       await messagesOf(policy, [volume(), container({ protect: false, retainOnDelete: false })]),
