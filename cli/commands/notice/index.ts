@@ -9,6 +9,9 @@ import { buildNotice, type NoticeInput } from "./notice";
 import { renderNoticeMarkdown, renderNoticeText } from "./noticeRender";
 import { stackOption } from "../../shared/options";
 import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack, type Verification } from "../verify";
+import { STAGES, type Stage } from "../../../config/notifications";
+import { incidentId, renderOutcomes, sendStage } from "./send";
+import { stageMessage } from "./sendMessage";
 
 export interface NoticeFlags {
   stack: string;
@@ -20,6 +23,10 @@ export interface NoticeFlags {
   endpoint?: string;
   /** With --verify: the deployed stack's outputs file (`pulumi stack output --json`). */
   outputsFile?: string;
+  /** Send the stage to its tier's channels (notifications.yaml); with dryRun, print instead. */
+  send?: boolean;
+  dryRun?: boolean;
+  stage?: Stage;
 }
 
 /** The restore's comparison with its snapshot's manifest; none when it could not be compared. */
@@ -30,9 +37,13 @@ function restoreCheckOf(restore: Verification["restore"]): NoticeInput["restoreC
 }
 
 /** Render the runbook's team notice for the stack's current change record. */
-export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<number> {
+export async function runNotice(
+  flags: NoticeFlags,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   return exitCodeOf(async () => {
-    const now = new Date();
+    const now = io.clock?.() ?? new Date();
     const source = readStackSource(io.root, flags.stack, flags.config);
     const config = validateStackConfig(source.values, now);
     const base = flags.base ? readBaseSource(io.root, flags.stack, flags.base) : undefined;
@@ -69,6 +80,24 @@ export async function runNotice(flags: NoticeFlags, io: CommandIo): Promise<numb
       teamLead: flags.teamLead,
       now,
     });
+    if (flags.send || flags.dryRun) {
+      const stage = flags.stage ?? "now";
+      const incident = incidentId(config.change.incident);
+      const message = stageMessage(stage, notice, {
+        root: io.root,
+        stack: flags.stack,
+        incident,
+        now,
+        dryRun: flags.dryRun,
+      });
+      const outcomes = await sendStage(
+        { stack: flags.stack, stage, incident, ...message, dryRun: flags.dryRun, env },
+        io,
+      );
+      if (flags.dryRun) return EXIT.ok;
+      io.out(renderOutcomes(stage, outcomes));
+      return outcomes.some((outcome) => outcome.status === "failed") ? EXIT.denied : EXIT.ok;
+    }
     io.out(
       flags.format === "json"
         ? `${JSON.stringify(notice, null, 2)}\n`
@@ -109,6 +138,19 @@ export function noticeCommand(): Command {
       "with --verify: the deployed stack's outputs (pulumi stack output --json) to take the check URLs from",
     )
     .option("-c, --config <path>", "stack file to read instead of Pulumi.<stack>.yaml")
+    .option(
+      "--send",
+      "send the stage to its tier's channels (notifications.yaml), once per incident, stage and channel; exit 1 if a channel failed",
+    )
+    .option("--dry-run", "print exactly what --send would send, per channel, and send nothing")
+    .addOption(
+      new Option(
+        "--stage <stage>",
+        "with --send: now (trading, DevOps, management), 1h (compliance, risk, partners), 4h (the incident report)",
+      )
+        .choices([...STAGES])
+        .default("now"),
+    )
     .action(
       async ({ outputs, ...flags }: Omit<NoticeFlags, "outputsFile"> & { outputs?: string }) => {
         process.exitCode = await runNotice({ ...flags, outputsFile: outputs }, processIo());
