@@ -7,6 +7,9 @@ import { noticeCommand } from "./commands/notice";
 import { verifyCommand } from "./commands/verify";
 import { upCommand } from "./commands/up";
 import { drillCommand } from "./commands/drill";
+import { dataCommand } from "./commands/data";
+import { reportCommand } from "./commands/report";
+import { restoreCommand } from "./commands/restore";
 import { EXIT, exitCodeOfError } from "./exitCodes";
 import { outputMask } from "../contract/secrets";
 
@@ -32,7 +35,10 @@ export function buildCli(): Command {
       .addCommand(noticeCommand())
       .addCommand(verifyCommand())
       .addCommand(upCommand())
-      .addCommand(drillCommand()),
+      .addCommand(reportCommand())
+      .addCommand(drillCommand())
+      .addCommand(dataCommand())
+      .addCommand(restoreCommand()),
   );
 }
 

@@ -19,7 +19,9 @@ export interface BackupPlanArgs {
 
 /**
  * Backups keyed by release: a database snapshot taken before every switch or re-pin (filed under
- * the release that was live), and the configuration of every pinned release.
+ * the release that was live), and the configuration of every pinned release, with its stack,
+ * pin, content digest and time written (domain/configBackup.ts), which `aitb restore config`
+ * verifies before it writes the release back.
  */
 export class BackupPlan extends pulumi.ComponentResource {
   readonly snapshot?: pulumi.Resource[];

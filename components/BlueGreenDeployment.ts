@@ -18,6 +18,12 @@ import { BackupPlan } from "./BackupPlan";
 import { DatabaseRestore } from "./DatabaseRestore";
 import { HealthGate } from "./HealthGate";
 import { ChangeRecord } from "./ChangeRecord";
+import { LogRetention } from "./LogRetention";
+import { optionalDatabases } from "./optionalDatabases";
+import type { StatefulDatabase } from "./StatefulDatabase";
+import type { EngineKey } from "../domain/influxRestore";
+import { ENGINE_URL_ENV } from "../contract/resources";
+import { forensicKey } from "../contract/logs";
 import { gateChecks, prePromotionChecks, targetRouteUrls, trafficUrls } from "./health/gateChecks";
 import { PrePromotionAnalysis } from "./PrePromotionAnalysis";
 import type { HealthCheck } from "./health/checks";
@@ -42,6 +48,9 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
   readonly backups: BackupPlan;
   readonly database: DatabaseHandle;
   readonly restore?: DatabaseRestore;
+  readonly logs: LogRetention;
+  /** The optional engines declared (aitb:influxdb, aitb:sqlServer). */
+  readonly engines: Partial<Record<EngineKey, StatefulDatabase>>;
   /** The post-promotion analysis's checks (none without a health gate): verify runs them. */
   readonly checks: pulumi.Output<HealthCheck[]>;
 
@@ -84,12 +93,52 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         { parent: this, dependsOn: snapshot },
       );
     }
+    // aitb:influxdb and aitb:sqlServer when declared: backed up before the switch like PostgreSQL,
+    // and a declared restore repoints its color's services to the new database.
+    this.engines = optionalDatabases(
+      { config, spec: this.spec, platform, deployed: args.deployed },
+      this,
+    );
+    const engineBackups = Object.values(this.engines).flatMap((engine) => engine.backup.resources);
+    const engineUrlsOf = (color: Color): Record<string, pulumi.Output<string>> =>
+      Object.fromEntries(
+        Object.entries(this.engines).map(([key, engine]) => [
+          ENGINE_URL_ENV[key as EngineKey],
+          engine.restore && config[key as EngineKey]?.restore?.color === color
+            ? engine.restore.url
+            : engine.live.url,
+        ]),
+      );
+    const engineRestoresOf = (color: Color): pulumi.Resource[] =>
+      Object.entries(this.engines).flatMap(([key, engine]) =>
+        engine.restore && config[key as EngineKey]?.restore?.color === color
+          ? engine.restore.resources
+          : [],
+      );
+    // The logs outlive every container; their forensic copy precedes any replacement of them.
+    this.logs = new LogRetention(
+      `${name}-logs`,
+      {
+        spec: this.spec,
+        platform,
+        key: forensicKey(
+          restore ? { ...config.change, incident: restore.incident } : config.change,
+        ),
+        repoint: restore && this.restore ? `${restore.color}:${this.restore.target}` : "",
+        deployed: pulumi.output(args.deployed).apply((deployed) => deployed?.logCopy),
+      },
+      { parent: this },
+    );
+    const logsAfter = this.logs.after;
     const databaseUrlOf = (color: Color) =>
       this.restore && restore?.color === color ? this.restore.url : this.database.url;
-    const afterOf = (color: Color) =>
-      this.restore && restore?.color === color
-        ? [...snapshot, ...this.restore.handle.resources]
-        : snapshot;
+    const afterOf = (color: Color) => [
+      ...snapshot,
+      ...engineBackups,
+      ...(this.restore && restore?.color === color ? this.restore.handle.resources : []),
+      ...engineRestoresOf(color),
+      ...logsAfter[color],
+    ];
 
     // The standby is declared first: its services start before the active color's.
     const standby = new ColorSlot(
@@ -98,6 +147,8 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         spec: this.spec.colors[standbyColor],
         platform,
         databaseUrl: databaseUrlOf(standbyColor),
+        engineUrls: engineUrlsOf(standbyColor),
+        tradingSchema: config.tradingData.schema,
         exchangeApiKey: args.context.secrets.exchangeApiKey,
         after: afterOf(standbyColor),
       },
@@ -109,6 +160,8 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         spec: this.spec.colors[activeColor],
         platform,
         databaseUrl: databaseUrlOf(activeColor),
+        engineUrls: engineUrlsOf(activeColor),
+        tradingSchema: config.tradingData.schema,
         exchangeApiKey: args.context.secrets.exchangeApiKey,
         after: afterOf(activeColor),
       },
@@ -161,6 +214,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
         switchAfter: [
           ...active.services.map((s) => s.resource),
           ...snapshot,
+          ...engineBackups,
           ...(prePromotion ? [prePromotion.step] : []),
         ],
       },

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ColorSpec } from "../domain/deployment";
+import { withTradingSchema } from "../contract/tradingData";
 import type { Platform, ServiceHandle } from "./platform/types";
 
 export interface ColorSlotArgs {
@@ -8,6 +9,13 @@ export interface ColorSlotArgs {
   platform: Platform;
   /** Connection URL of the database this color uses (a restore may repoint one color). */
   databaseUrl: pulumi.Output<string>;
+  /**
+   * Connection URLs of the optional engines' databases this color uses, by env name
+   * (contract/resources.ts ENGINE_URL_ENV), for the services that use the database.
+   */
+  engineUrls?: Record<string, pulumi.Output<string>>;
+  /** The schema the services read trading data from (aitb:tradingData.schema). */
+  tradingSchema: string;
   /** The exchange API key, for the bot only. */
   exchangeApiKey: pulumi.Output<string>;
   /** What the first service waits for: the pre-switch snapshot, a restore. */
@@ -38,9 +46,11 @@ export class ColorSlot extends pulumi.ComponentResource {
       const dependsOn = previous ? [previous] : [...after];
       const handle = args.platform.service(
         {
-          spec: service,
+          spec: withTradingSchema(service, args.tradingSchema),
           secretEnv: {
-            ...(service.settings.usesDatabase ? { DATABASE_URL: args.databaseUrl } : {}),
+            ...(service.settings.usesDatabase
+              ? { DATABASE_URL: args.databaseUrl, ...args.engineUrls }
+              : {}),
             ...(service.service === "bot" ? { EXCHANGE_API_KEY: args.exchangeApiKey } : {}),
           },
           dependsOn,

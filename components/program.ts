@@ -3,6 +3,10 @@ import { readStackSettings } from "../config/read";
 import type { DeployedState } from "../domain/deployed";
 import { createPlatform } from "./platform";
 import { BlueGreenDeployment } from "./BlueGreenDeployment";
+import { optionalDatabaseOutputs } from "./optionalDatabases";
+import * as path from "node:path";
+import { archiveLocations } from "../contract/tradingData";
+import { projectRoot } from "./platform/projectRoot";
 
 export interface ProgramOptions {
   /** The instant config rules are judged at (restore points); the clock by default. */
@@ -20,7 +24,15 @@ export async function aitbProgram(options: ProgramOptions = {}): Promise<Record<
     name: `${pulumi.getOrganization()}/${settings.project}/${settings.stack}`,
   });
   const deployed = self.getOutput("deployed") as pulumi.Output<DeployedState | undefined>;
-  const deployment = new BlueGreenDeployment("aitb", { context: settings, platform, deployed });
+  // What the logs' last forensic copy was filed under: exported beside `deployed`, read with it.
+  const deployedLogCopy = self.getOutput("logCopy") as pulumi.Output<DeployedState["logCopy"]>;
+  const deployment = new BlueGreenDeployment("aitb", {
+    context: settings,
+    platform,
+    deployed: pulumi
+      .all([deployed, deployedLogCopy])
+      .apply(([state, logCopy]) => (state ? { ...state, logCopy } : undefined)),
+  });
   const { spec, desired } = deployment;
   return {
     activeColor: spec.activeColor,
@@ -36,10 +48,21 @@ export async function aitbProgram(options: ProgramOptions = {}): Promise<Record<
       Object.fromEntries(checks.map((check) => [check.name, check.url])),
     ),
     backupLocations: deployment.backups.locations,
+    // Trading-data archives per type (contract/tradingData.ts), which `aitb data restore` reads.
+    archives: archiveLocations(
+      settings.config.target,
+      path.resolve(projectRoot(), settings.config.backups.root),
+      settings.config.backups.archives,
+    ),
     databases: { live: deployment.database.identity, restored: deployment.restore?.target ?? null },
+    // aitb:influxdb and aitb:sqlServer, when declared: live and restored databases.
+    ...optionalDatabaseOutputs(deployment.engines),
     // The declared restore against what its snapshot promised (domain/restoreManifest.ts).
     restoreVerification: deployment.restore?.verification ?? null,
     change: settings.config.change,
     deployed: desired,
+    // Read back by the next update beside `deployed` (DeployedState.logCopy); an output of its own
+    // because it depends on the stack reference, which `deployed` must not.
+    logCopy: deployment.logs.record,
   };
 }

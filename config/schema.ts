@@ -259,6 +259,81 @@ export const databaseSchema = z
   })
   .strict();
 
+/** A restore of InfluxDB or SQL Server: shaped like aitb:database.restore, its target a database name. */
+function engineRestoreSchema(example: string) {
+  return z
+    .object({
+      pointInTime: isoInstant.optional(),
+      fromRelease: releasePin.optional(),
+      color: colorSchema,
+      reason: recordText("expected a reason for the restore"),
+      incident: recordText("expected the incident id the restore belongs to"),
+      /** Name of the new database; derived from the restore point when absent. */
+      target: z
+        .string()
+        .regex(
+          /^[a-z][a-z0-9_]{2,62}$/,
+          `expected a new database name of 3-63 lowercase letters, digits or "_", such as "${example}"`,
+        )
+        .optional(),
+      performedAt: isoInstant.optional(),
+    })
+    .strict()
+    .superRefine((value, ctx) => {
+      if (!value.pointInTime === !value.fromRelease) {
+        ctx.addIssue({
+          code: "custom",
+          message: 'expected exactly one of "pointInTime" or "fromRelease"',
+        });
+      }
+    });
+}
+
+const engineDatabaseName = z
+  .string()
+  .regex(
+    /^[a-z_][a-z0-9_]{0,62}$/,
+    'expected a database name of lowercase letters, digits and "_"',
+  );
+
+/**
+ * Optional InfluxDB 1.x (absent: not deployed). Docker: a container on a protected volume, portable
+ * backups keyed by release (components/platform/docker/influxdb.ts). No managed InfluxDB exists on
+ * Azure, and the loopback target runs none: both refuse it (their configChecks).
+ */
+export const influxdbSchema = z
+  .object({
+    name: engineDatabaseName.default("aitb_trading"),
+    image: imageReference.default("influxdb:1.8.10"),
+    /** Days a backup stays a valid restore point. */
+    backupRetentionDays: z.number().int().min(1).max(365).default(14),
+    restore: engineRestoreSchema("aitb_trading_restore_inc_42").optional(),
+  })
+  .strict();
+
+/**
+ * Optional SQL Server (absent: not deployed). Azure: Azure SQL server and database, point-in-time
+ * restore into a new database. Docker: an mssql container with full and log backups. The
+ * administrator password is aitb:dbPassword.
+ */
+export const sqlServerSchema = z
+  .object({
+    name: engineDatabaseName.default("aitb"),
+    /** Azure SQL administrator login (Docker: the image's `sa`). */
+    adminLogin: postgresRole.default("aitbadmin"),
+    /** Docker target. Check the tag exists before relying on it: `docker buildx imagetools inspect <image>`. */
+    image: imageReference.default("mcr.microsoft.com/mssql/server:2022-CU15-ubuntu-22.04"),
+    /** Azure SQL SKU name, such as "S1" or "GP_Gen5_2". */
+    sku: azureSku.default("S1"),
+    /**
+     * Point-in-time restore window. Azure SQL: 1 to 35 days, 7 by default (Basic tier at most 7):
+     * learn.microsoft.com/azure/azure-sql/database/automated-backups-overview.
+     */
+    backupRetentionDays: z.number().int().min(1).max(35).default(7),
+    restore: engineRestoreSchema("aitb_restore_inc_42").optional(),
+  })
+  .strict();
+
 export const backupsSchema = z
   .object({
     /** Docker target: host folder under which backups are kept, one folder per release. */
@@ -514,6 +589,30 @@ export const releaseHistoryEntrySchema = z
   })
   .strict();
 
+/** Which schema the services read trading data from, and the archive a restore filled it from. */
+export const tradingDataSchema = z
+  .object({
+    /** Handed to the services as AITB_TRADING_SCHEMA (contract/tradingData.ts); a restore repoints it. */
+    schema: z
+      .string()
+      .regex(
+        /^[a-z_][a-z0-9_]{0,62}$/,
+        'expected a PostgreSQL schema name of lower-case letters, digits and "_", such as "trading"',
+      )
+      .default("trading"),
+    /** Written by `aitb data restore`: the archived day the schema was restored from. */
+    restoredFrom: z
+      .object({
+        day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day "YYYY-MM-DD"'),
+        types: z.array(z.enum(["candles", "trades", "orderbook"])).min(1),
+        manifestSha256: z.string().regex(/^[0-9a-f]{64}$/, "expected the manifest's sha256"),
+        at: isoInstant,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const stackConfigSchema = z
   .object({
     environment: z.enum(["dev", "staging", "prod"]),
@@ -525,10 +624,13 @@ export const stackConfigSchema = z
     change: changeSchema,
     database: databaseSchema.default(databaseSchema.parse({})),
     backups: backupsSchema.default(backupsSchema.parse({})),
+    tradingData: tradingDataSchema.default(tradingDataSchema.parse({})),
     proxy: proxySchema.default(proxySchema.parse({})),
     docker: dockerSchema.default(dockerSchema.parse({})),
     loopback: loopbackSchema.default(loopbackSchema.parse({})),
     azure: azureSchema.optional(),
+    influxdb: influxdbSchema.optional(),
+    sqlServer: sqlServerSchema.optional(),
     healthGate: healthGateSchema.default(healthGateSchema.parse({})),
     releaseHistory: z.array(releaseHistoryEntrySchema).default([]),
     /** Trading mode of the standby color's bot. */
@@ -545,7 +647,11 @@ export type ChangeRecord = z.output<typeof changeSchema>;
 export type DatabaseConfig = z.output<typeof databaseSchema>;
 export type RestoreConfig = z.output<typeof restoreSchema>;
 export type BackupsConfig = z.output<typeof backupsSchema>;
+export type TradingDataConfig = z.output<typeof tradingDataSchema>;
 export type LoopbackConfig = z.output<typeof loopbackSchema>;
+export type InfluxdbConfig = z.output<typeof influxdbSchema>;
+export type SqlServerConfig = z.output<typeof sqlServerSchema>;
+export type EngineRestoreConfig = NonNullable<InfluxdbConfig["restore"]>;
 export type ReleaseHistoryEntry = z.output<typeof releaseHistoryEntrySchema>;
 
 /** The config keys this project reads, without the namespace. */

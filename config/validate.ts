@@ -3,6 +3,8 @@ import { stackConfigSchema, type ParsedStackConfig } from "./schema";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { COLORS } from "../domain/colors";
 import { restoreProblems } from "../domain/restore";
+import { engineRestoreProblems } from "../domain/influxRestore";
+import { sqlServerRestoreProblems } from "../domain/sqlServerRestore";
 import { environmentOfStack, packRules, RULES_FILE, STACK_ENVIRONMENT } from "../policies/rules";
 import { plainCredentialIssues } from "./credentials";
 
@@ -85,6 +87,10 @@ function crossKeyIssues(config: ParsedStackConfig, now: Date): ConfigIssue[] {
   for (const problem of restoreProblems(config.database, config.releaseHistory, releases, now)) {
     issues.push(problem);
   }
+  issues.push(
+    ...engineRestoreProblems("influxdb", config.influxdb, config.releaseHistory, releases, now),
+    ...sqlServerRestoreProblems(config.sqlServer, config.releaseHistory, releases, now),
+  );
   issues.push(...plainCredentialIssues(config));
   return issues;
 }

@@ -21,6 +21,7 @@ export interface ResourceView {
 
 export const COMMAND_TYPE = "command:local:Command";
 export const AZURE_POSTGRES_SERVER = "azure-native:dbforpostgresql:Server";
+export const AZURE_SQL_DATABASE = "azure-native:sql:Database";
 export const AZURE_CONTAINER_APP = "azure-native:app:ContainerApp";
 export const DOCKER_CONTAINER = "docker:index/container:Container";
 export const DOCKER_VOLUME = "docker:index/volume:Volume";
@@ -104,6 +105,28 @@ export function markersOf(resource: ResourceView): Record<string, string> {
   const role = envOf(resource).AITB_ROLE;
   if (role) markers[LABEL.role] = role;
   return markers;
+}
+
+/**
+ * Which database engine a database, backup, forensic copy or restore belongs to: the `aitb-engine`
+ * label or tag, or a command's AITB_DATABASE_ENGINE; PostgreSQL when it carries none.
+ */
+export const ENGINE_MARKER = "aitb-engine";
+export const ENGINE_ENV = "AITB_DATABASE_ENGINE";
+
+/**
+ * The env value through which a service that uses the database reaches an optional engine's
+ * database (aitb:influxdb, aitb:sqlServer): a secret, repointed like DATABASE_URL by a restore.
+ */
+export const ENGINE_URL_ENV = { influxdb: "INFLUXDB_URL", sqlServer: "SQLSERVER_URL" } as const;
+export const DATABASE_ENGINES = ["postgresql", "influxdb", "sqlServer"] as const;
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
+
+export function engineOf(resource: ResourceView): DatabaseEngine {
+  const marked = envOf(resource)[ENGINE_ENV] ?? markersOf(resource)[ENGINE_MARKER];
+  return (DATABASE_ENGINES as readonly string[]).includes(marked)
+    ? (marked as DatabaseEngine)
+    : "postgresql";
 }
 
 export function roleOf(resource: ResourceView): Role | undefined {

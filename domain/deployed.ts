@@ -49,6 +49,11 @@ export interface DeployedState {
   rulesDigest?: string;
   /** The change record of the update that deployed this state. */
   change?: DeployedChange;
+  /**
+   * What the logs' last forensic copy was filed under and for which pins
+   * (components/LogRetention.ts): a later update that replaces nothing keeps filing under it.
+   */
+  logCopy?: { epoch: string; key: string };
 }
 
 export interface DeploymentChange {

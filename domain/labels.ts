@@ -19,6 +19,8 @@ export const ROLES = [
   "database-volume",
   "backup",
   "forensic-copy",
+  "log-store",
+  "forensic-logs",
   "restore",
   "health-gate",
   "change-record",

@@ -210,6 +210,8 @@ describe("identities and grants on prod, one identity per role", () => {
         "container-forensics-id",
         // The proxy and the bot read the switch record, in its own container.
         "container-switch-record-id",
+        // The forensic copy of the logs reads the workspace (components/platform/azure/logs.ts).
+        "logs-id",
         REGISTRY_ID,
       ].sort(),
     );

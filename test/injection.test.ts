@@ -77,7 +77,7 @@ describe("every string key of the stack config has a grammar, or is text that re
    */
   const FREE_TEXT = [
     /^change\.(reason|incident|requestedBy)$/,
-    /^database\.restore\.(reason|incident)$/,
+    /^(database|influxdb|sqlServer)\.restore\.(reason|incident)$/,
     /^releases\.\*\.notes$/,
     /^releaseHistory\[\]\.(change|failedAnalysis\.reason)$/,
     /^(releases\.\*\.)?services\.\w+\.(env|files)\.\*$/,

@@ -23,8 +23,10 @@ describe("aitb plan", () => {
       /postgres-data {2}docker:index\/volume:Volume {2}\[protect, retain\]/,
     );
     expect(run.stdout).toMatch(/envs: \[.*"\[secret\]"/);
+    // The database volume and each color's log volume.
+    expect(run.stdout).toMatch(/logs-blue {2}docker:index\/volume:Volume {2}\[protect, retain\]/);
     expect(run.stdout).toMatch(
-      /\d+ resources \(\d+ custom, \d+ components\), 1 protected; evaluated in \d+\.\d\d s/,
+      /\d+ resources \(\d+ custom, \d+ components\), 3 protected; evaluated in \d+\.\d\d s/,
     );
   });
 

@@ -128,6 +128,12 @@ const runtimeSettings = sdkSettings as unknown as {
 
 let evaluations = 0;
 
+/** The stack outputs a deployed state is read from: `logCopy` is exported beside `deployed`. */
+function stackOutputsOf(state: DeployedState): Record<string, unknown> {
+  const { logCopy, ...deployed } = state;
+  return logCopy ? { deployed, logCopy } : { deployed };
+}
+
 export interface EvaluateOptions {
   source: StackSource;
   now: Date;
@@ -176,7 +182,7 @@ async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
           args.type === "pulumi:pulumi:StackReference"
             ? {
                 name: args.inputs.name,
-                outputs: deployed ? { deployed } : {},
+                outputs: deployed ? stackOutputsOf(deployed) : {},
                 secretOutputNames: [],
               }
             : { name: args.name, ...args.inputs, ...builtImageOutputs(args.type, args.inputs) };

@@ -5,6 +5,7 @@ import type { DeployedState } from "../../domain/deployed";
 import type { Color } from "../../domain/colors";
 import { evaluateProgram, type PlannedResource } from "./evaluate";
 import type { StackSource } from "./stackFiles";
+import { deployedStateOf } from "../shared/deployedOutputs";
 
 export interface Plan {
   stack: string;
@@ -70,7 +71,7 @@ async function plan(options: PlanOptions): Promise<Plan> {
   if (options.base && !deployed && !options.againstItself) {
     try {
       const base = await evaluateProgram({ source: options.base, now: options.now });
-      deployed = base.outputs.deployed as DeployedState;
+      deployed = deployedStateOf(base.outputs);
     } catch (error) {
       throw asBaseError(error, options.base.origin);
     }
@@ -80,7 +81,7 @@ async function plan(options: PlanOptions): Promise<Plan> {
     now: options.now,
     deployed: deployed ?? (options.againstItself ? "self" : undefined),
   });
-  deployed ??= options.againstItself ? (evaluation.outputs.deployed as DeployedState) : undefined;
+  deployed ??= options.againstItself ? deployedStateOf(evaluation.outputs) : undefined;
   const spec = deploymentSpec(config);
   return {
     stack: options.source.stack,

@@ -5,6 +5,7 @@ import { replacementEntry } from "./replacements";
 import type { Plan } from "./plan";
 import { identityOf } from "./blastRadius";
 import type { GraphDiff, ReplaceCause, ResourceChange } from "./graphDiff";
+import { deployedStateOf } from "../shared/deployedOutputs";
 
 /** The path under which a repointed database connection shows in a resource change. */
 export const DATABASE_CONNECTION = "secret inputs (database connection)";
@@ -16,7 +17,7 @@ function databaseOf(state: DeployedState | undefined, color: Color): string | un
 }
 
 function deployedOf(plan: Plan): DeployedState | undefined {
-  return plan.outputs.deployed as DeployedState | undefined;
+  return deployedStateOf(plan.outputs);
 }
 
 /**

@@ -11,6 +11,7 @@ import type { DeployedState } from "../../domain/deployed";
 import { shortDigest } from "../../domain/releaseDigest";
 import { packRules, RULES_FILE, type PackRules } from "../../policies/rules";
 import type { Plan } from "./plan";
+import { deployedStateOf } from "../shared/deployedOutputs";
 
 /**
  * The rules as they stand at the base: the rules file of that git revision, or the working
@@ -55,7 +56,7 @@ export interface GuardRailChanges {
 }
 
 function deployedOf(plan: Plan): DeployedState | undefined {
-  return plan.outputs.deployed as DeployedState | undefined;
+  return deployedStateOf(plan.outputs);
 }
 
 export function guardRailChanges(

@@ -93,5 +93,10 @@ export function deployedStateOf(outputs: DeployedOutputs): DeployedState | undef
   if (!isRecord(value) || !isColor(value.activeColor)) return undefined;
   const releases = stringsOf(value.releases);
   if (!releases || releases.blue === undefined || releases.green === undefined) return undefined;
-  return value as unknown as DeployedState;
+  const state = value as unknown as DeployedState;
+  // The logs' forensic-copy record is exported beside `deployed` (components/program.ts).
+  const logCopy = outputs.logCopy;
+  return isRecord(logCopy) && typeof logCopy.epoch === "string" && typeof logCopy.key === "string"
+    ? { ...state, logCopy: { epoch: logCopy.epoch, key: logCopy.key } }
+    : state;
 }

@@ -83,6 +83,8 @@ export interface RestoreRequest {
   live: DatabaseHandle;
   reason: string;
   incident: string;
+  /** What the forensic copy waits for besides the live database (an optional engine's backup). */
+  after?: pulumi.Resource[];
 }
 
 /** A step run where `pulumi up` runs, as a component declares it (the health gate, the change record). */
@@ -109,6 +111,35 @@ export interface RestoreHandle {
   verification?: pulumi.Output<string>;
 }
 
+/** Retained storage of one color's service logs (contract/logs.ts): it outlives any container. */
+export interface LogStoreHandle {
+  /** Where the color's logs are kept, as the target names it (a volume, a folder, a workspace). */
+  location: pulumi.Output<string>;
+  resources: pulumi.Resource[];
+}
+
+export interface LogCopyRequest {
+  /** What the copy is filed under (contract/logs.ts forensicKey): the incident. */
+  key: pulumi.Input<string>;
+  /** Change exactly when a color's services are about to be replaced (a re-pin, a repoint). */
+  triggers: pulumi.Input<string>[];
+  /** The log stores the copy reads. */
+  dependsOn: pulumi.Resource[];
+}
+
+/**
+ * An optional stateful engine beside PostgreSQL (aitb:influxdb, aitb:sqlServer), on a target that
+ * offers it, with the same guarantees: protected and retained data, a backup before every switch
+ * keyed by the live release, and a restore that takes a forensic copy first and then restores
+ * into a new database, never over the live one.
+ */
+export interface StatefulEngine {
+  readonly engine: "influxdb" | "sqlServer";
+  database(parent: pulumi.Resource): DatabaseHandle;
+  snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle;
+  restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle;
+}
+
 /**
  * The seam between the platform-free components and a target. Each method creates concrete
  * resources parented to the component that asks (`parent`), so the URNs read as a tree.
@@ -129,6 +160,17 @@ export interface Platform {
   /** Keeps a release's own service configuration (images, env, files) under that release's key. */
   configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle;
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle;
+  /** aitb:influxdb on this target, when the stack declares it (configChecks refuse it elsewhere). */
+  readonly influxdb?: StatefulEngine;
+  /** aitb:sqlServer on this target, when the stack declares it. */
+  readonly sqlServer?: StatefulEngine;
+  /** Where one color's services write their logs: storage that no replacement deletes. */
+  logStore(color: Color, parent: pulumi.Resource): LogStoreHandle;
+  /**
+   * The runbook's forensic copy of the current logs, into write-once storage keyed by incident;
+   * run again only when the triggers change, and ordered before the services it precedes.
+   */
+  forensicLogCopy(request: LogCopyRequest, parent: pulumi.Resource): BackupHandle;
   /**
    * Runs a component's step on a target without @pulumi/command's provider (loopback). Targets
    * without it get a `command:local:Command` (components/platform/localCommand.ts).

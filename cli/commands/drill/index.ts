@@ -14,13 +14,38 @@ import {
   type Mechanism,
   type SwitchDrillReport,
 } from "../../../drills/switch/drill";
+import {
+  INFLUX_DEFAULTS,
+  influxDrillText,
+  runInfluxDrill,
+  type InfluxDrillReport,
+} from "../../../drills/influxdb/drill";
 import { FAULT_IDS, type FaultId } from "../../../drills/verify/faults";
+import {
+  TRADING_DATA_DEFAULTS,
+  runTradingDataDrill,
+  tradingDataDrillText,
+  type TradingDataDrillReport,
+} from "../../../drills/tradingData/drill";
 import {
   VERIFY_DEFAULTS,
   runVerifyDrill,
   type VerifyDrillReport,
 } from "../../../drills/verify/drill";
 import { EXIT, exitCodeOf } from "../../exitCodes";
+import {
+  LOGS_DEFAULTS,
+  logsDrillMet,
+  logsDrillText,
+  runLogsDrill,
+} from "../../../drills/logs/drill";
+import {
+  CONFIG_DEFAULTS,
+  runConfigDrill,
+  type ConfigDrillReport,
+} from "../../../drills/config/drill";
+import { configDrillText } from "../../../drills/config/report";
+import { NOTIFY_DEFAULTS, notifyDrillText, runNotifyDrill } from "../../../drills/notify/drill";
 
 function numberArg(value: string): number {
   const parsed = Number(value);
@@ -219,6 +244,41 @@ function restoreCommand(): Command {
   });
 }
 
+interface InfluxFlags extends CommonFlags {
+  points: number;
+}
+
+function influxMet(report: InfluxDrillReport): boolean {
+  return report.targets.integrityExact;
+}
+
+function influxCommand(): Command {
+  return common(
+    new Command("influxdb")
+      .description(
+        "Write points in several measurements, back up (portable), corrupt, take the forensic copy and restore into a new database on a private influxd, with the Docker target's own steps; verify points per measurement and time each step.",
+      )
+      .option(
+        "--points <n>",
+        "points in each of candles, trades, orderbook and fills",
+        numberArg,
+        INFLUX_DEFAULTS.points,
+      ),
+  ).action(async (flags: InfluxFlags) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runInfluxDrill({
+        points: flags.points,
+        host: flags.host,
+        stack: flags.stack,
+        log,
+      });
+      process.stdout.write(`${influxDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return influxMet(report);
+    });
+  });
+}
+
 function verifyCommand(): Command {
   return common(
     new Command("verify")
@@ -254,6 +314,142 @@ function verifyCommand(): Command {
   });
 }
 
+function tradingDataMet(report: TradingDataDrillReport): boolean {
+  return report.targets.integrityExact && report.targets.withinRatio;
+}
+
+interface TradingDataFlags extends RestoreFlags {
+  date?: string;
+}
+
+function tradingDataCommand(): Command {
+  return common(
+    new Command("trading-data")
+      .description(
+        "Write one trading day to live tables on a private PostgreSQL, archive it to parquet with its manifest, corrupt the live tables, restore into a new schema and verify; time it against a bare COPY of the same rows; then a copy of the archive with one flipped byte must be refused.",
+      )
+      .option(
+        "--rows <n>",
+        "rows of the day over candles, trades and orderbook",
+        numberArg,
+        TRADING_DATA_DEFAULTS.rows,
+      )
+      .option(
+        "--rounds <n>",
+        "paired timings of the restore and the bare COPY",
+        numberArg,
+        TRADING_DATA_DEFAULTS.rounds,
+      )
+      .option("--date <day>", "the trading day (default: the last closed session's)"),
+  ).action(async (flags: TradingDataFlags) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runTradingDataDrill({
+        rows: flags.rows,
+        rounds: flags.rounds,
+        date: flags.date,
+        host: flags.host,
+        stack: flags.stack,
+        log,
+      });
+      process.stdout.write(`${tradingDataDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return tradingDataMet(report);
+    });
+  });
+}
+
+function notifyCommand(): Command {
+  return common(
+    new Command("notify")
+      .description(
+        "The communication procedure on loopback receivers (Slack, Teams, PagerDuty, SMTP): a drill incident's notice through every channel and stage (Slack answers one 500 first), the first stage resent (nothing may be sent twice), and the incident report.",
+      )
+      .option("--keep", "keep the drill's project folder (ledger, incident log, report)"),
+  ).action(async (flags: CommonFlags & { keep?: boolean }) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runNotifyDrill({
+        host: flags.host,
+        stack: flags.stack,
+        keep: flags.keep,
+        log,
+      });
+      process.stdout.write(`${notifyDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return Object.values(report.targets).every(Boolean);
+    });
+  });
+}
+
+function configMet(report: ConfigDrillReport): boolean {
+  return Object.values(report.targets).every(Boolean);
+}
+
+function configCommand(): Command {
+  return common(
+    new Command("config")
+      .description(
+        "On a copy of the stack file: write each pinned release's configuration backup with the stack's own backup step, damage the live release (an env value, a file entry, the whole release), restore it with `aitb restore config` and check its digest against aitb:releaseHistory; a backup changed after it was written must be refused.",
+      )
+      .option("--rounds <n>", "rounds of every case", numberArg, CONFIG_DEFAULTS.rounds),
+  ).action(async (flags: CommonFlags & { rounds: number }) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runConfigDrill({ stack: flags.stack, rounds: flags.rounds, log });
+      process.stdout.write(`${configDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return configMet(report);
+    });
+  });
+}
+
+interface LogsFlags extends CommonFlags {
+  before: number;
+  after: number;
+  heartbeatMs: number;
+  requestIntervalMs: number;
+}
+
+function logsCommand(): Command {
+  return common(
+    new Command("logs")
+      .description(
+        "Replace the bot's process as the loopback target does on a re-pin while it writes numbered heartbeat and request lines at a steady rate, after a forensic copy of the logs; report lines written, found and lost (target 0), their order, the gap between the old and the new process's lines, and whether the copy matches its manifest.",
+      )
+      .option(
+        "--before <s>",
+        "seconds of writes before the replacement",
+        numberArg,
+        LOGS_DEFAULTS.beforeS,
+      )
+      .option("--after <s>", "seconds of writes after it", numberArg, LOGS_DEFAULTS.afterS)
+      .option(
+        "--heartbeat-ms <ms>",
+        "the bot's heartbeat line interval",
+        numberArg,
+        LOGS_DEFAULTS.heartbeatMs,
+      )
+      .option(
+        "--request-interval-ms <ms>",
+        "one numbered request this often",
+        numberArg,
+        LOGS_DEFAULTS.requestIntervalMs,
+      ),
+  ).action(async (flags: LogsFlags) => {
+    process.exitCode = await drillExit(async () => {
+      const report = await runLogsDrill({
+        beforeS: flags.before,
+        afterS: flags.after,
+        heartbeatMs: flags.heartbeatMs,
+        requestIntervalMs: flags.requestIntervalMs,
+        host: flags.host,
+        log,
+      });
+      process.stdout.write(`${logsDrillText(report)}\n`);
+      writeJson(flags.json, report);
+      return logsDrillMet(report);
+    });
+  });
+}
+
 function allCommand(): Command {
   return common(
     new Command("all").description(
@@ -267,9 +463,26 @@ function allCommand(): Command {
       const restoreReport = await runRestoreDrill({ ...RESTORE_DEFAULTS, ...base });
       process.stdout.write(`${restoreDrillText(restoreReport)}\n\n`);
       const verifyReport = await runVerifyDrill({ ...VERIFY_DEFAULTS, ...base });
-      process.stdout.write(`${verifyDrillText(verifyReport)}\n`);
+      process.stdout.write(`${verifyDrillText(verifyReport)}\n\n`);
+      const influxReport = await runInfluxDrill({ ...INFLUX_DEFAULTS, ...base });
+      process.stdout.write(`${influxDrillText(influxReport)}\n\n`);
+      const tradingDataReport = await runTradingDataDrill({ ...TRADING_DATA_DEFAULTS, ...base });
+      process.stdout.write(`${tradingDataDrillText(tradingDataReport)}\n\n`);
+      const notifyReport = await runNotifyDrill({ ...NOTIFY_DEFAULTS, ...base });
+      process.stdout.write(`${notifyDrillText(notifyReport)}\n\n`);
+      const configReport = await runConfigDrill({ ...CONFIG_DEFAULTS, stack: flags.stack, log });
+      process.stdout.write(`${configDrillText(configReport)}\n\n`);
+      const logsReport = await runLogsDrill({ ...LOGS_DEFAULTS, host: flags.host, log });
+      process.stdout.write(`${logsDrillText(logsReport)}\n`);
       const targetsMet =
-        switchMet(switchReport) && restoreMet(restoreReport) && verifyMet(verifyReport);
+        logsDrillMet(logsReport) &&
+        configMet(configReport) &&
+        Object.values(notifyReport.targets).every(Boolean) &&
+        switchMet(switchReport) &&
+        restoreMet(restoreReport) &&
+        verifyMet(verifyReport) &&
+        influxMet(influxReport) &&
+        tradingDataMet(tradingDataReport);
       writeJson(flags.json, {
         generatedAt: new Date().toISOString(),
         machine: machine(),
@@ -277,6 +490,11 @@ function allCommand(): Command {
         switch: switchReport,
         restore: restoreReport,
         verify: verifyReport,
+        influxdb: influxReport,
+        tradingData: tradingDataReport,
+        notify: notifyReport,
+        config: configReport,
+        logs: logsReport,
       });
       return targetsMet;
     });
@@ -286,10 +504,15 @@ function allCommand(): Command {
 export function drillCommand(): Command {
   return new Command("drill")
     .description(
-      "Rollback drills on real servers on loopback: a traffic switch under load, a verified database restore, faults the health checks must catch before and after a switch.",
+      "Rollback drills on real servers on loopback: a traffic switch under load, a verified database restore, faults the health checks must catch before and after a switch, an InfluxDB backup and restore into a new database, a trading day restored from its parquet archive, a release's configuration restored from its backup.",
     )
     .addCommand(switchCommand())
     .addCommand(restoreCommand())
     .addCommand(verifyCommand())
+    .addCommand(influxCommand())
+    .addCommand(tradingDataCommand())
+    .addCommand(notifyCommand())
+    .addCommand(configCommand())
+    .addCommand(logsCommand())
     .addCommand(allCommand());
 }

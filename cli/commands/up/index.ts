@@ -15,6 +15,7 @@ import { runRollback } from "../rollback";
 import { DEFAULT_CHECK_TIMEOUT_SECONDS, verifyStack, type Verification } from "../verify";
 import { describeResults, rankFailures } from "../../../components/health/checks";
 import { RULES_FILE } from "../../../policies/rules";
+import { afterUp } from "../notice/sendAfterUp";
 
 export interface UpFlags {
   stack: string;
@@ -134,9 +135,31 @@ export async function runUp(
       }
     };
 
+    // The non-secret outputs after an update, for the incident log.
+    const publicOutputs = async (): Promise<Record<string, unknown>> =>
+      Object.fromEntries(
+        Object.entries(await stack.outputs().catch(() => ({})))
+          .filter(([, output]) => !output.secret)
+          .map(([key, output]) => [key, output.value as unknown]),
+      );
+
     const timeout = flags.timeoutMinutes ?? DEFAULT_UP_TIMEOUT_MINUTES;
     const applied = await applyUp(stack, io, timeout);
     const verification = await verifyDeployed();
+    // The incident log, the first stage of the notice, and the contacts when it failed.
+    await afterUp(
+      {
+        stack: flags.stack,
+        config,
+        applied,
+        failure: applied ? undefined : "the update or its analysis failed",
+        verification,
+        outputs: await publicOutputs(),
+        before,
+        env,
+      },
+      io,
+    );
     if (applied && verification?.passed) return EXIT.ok;
 
     const failed = !applied
@@ -169,11 +192,26 @@ export async function runUp(
     const written = await runRollback(rollback, io);
     if (written !== EXIT.ok) return written;
     const reapplied = await applyUp(stack, io, timeout);
-    const reverified = (await verifyDeployed())?.passed === true;
+    const reverification = await verifyDeployed();
+    const reverified = reverification?.passed === true;
+    // The revert belongs to the same incident: logged (its verification is the recovery); the
+    // notice's first stage went out above and is not sent twice.
+    await afterUp(
+      {
+        stack: flags.stack,
+        config,
+        applied: reapplied,
+        verification: reverification,
+        outputs: await publicOutputs(),
+        env,
+        send: false,
+      },
+      io,
+    );
     io.err(
       reapplied && reverified
         ? `Reverted: stack ${flags.stack} is back on ${revert.to} and verifies; ${config.slots[config.activeColor].release} is marked failed in aitb:releaseHistory.\n`
-        : `The revert did not verify either; escalate (runbook: emergency contacts).\n`,
+        : `The revert did not verify either; escalate to the emergency contacts listed above.\n`,
     );
     return EXIT.denied;
   }, io.err);

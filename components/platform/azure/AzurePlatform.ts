@@ -5,6 +5,8 @@ import type { DeploymentSpec } from "../../../domain/deployment";
 import type {
   BackupHandle,
   DatabaseHandle,
+  LogCopyRequest,
+  LogStoreHandle,
   Platform,
   PlatformContext,
   RestoreHandle,
@@ -14,11 +16,13 @@ import type {
   ServiceHandle,
   ServiceRequest,
   SnapshotRequest,
+  StatefulEngine,
 } from "../types";
 import { resolveRestorePoint } from "../../../domain/restore";
 import { azureConfigIssues } from "./configChecks";
 import { liveServer, restoredServer, type ServerHandle } from "./database";
 import { forensicJob, forensicRun, MANUAL_COPY_PREFIX, type ForensicJob } from "./forensicCopy";
+import { AzureSqlServer } from "./sqlServer";
 import { buildFoundation, type Foundation } from "./foundation";
 import { azureNames, HEALTH_APP, PROXY_APP, type AzureConfig, type AzureNames } from "./names";
 import { nameAfter } from "./outputs";
@@ -30,7 +34,10 @@ import { switchRecordBlob, switchRecordUrl } from "./switchRecord";
 import { switchRecordOf } from "../../../domain/switchRecord";
 import { azureSettings, type AzureSettings } from "./settings";
 import { buildStorage, configBackupBlob, type BackupStorage } from "./storage";
+import { configBackupOf, renderConfigBackup, serviceEnvOf } from "../../../domain/configBackup";
 import { VaultSecrets, type VaultReference } from "./vaultSecrets";
+import { CONSOLE_LOG_TABLE, forensicLogRun } from "./logs";
+import type { Color } from "../../../domain/colors";
 
 /** What foundation() builds and every later step stands on. */
 interface Ground {
@@ -65,6 +72,7 @@ export class AzurePlatform implements Platform {
   private liveUrl?: VaultReference;
   private forensic?: ForensicJob;
   private readonly apps: pulumi.Resource[] = [];
+  readonly sqlServer?: StatefulEngine;
 
   constructor(private readonly context: PlatformContext) {
     const azure = context.config.azure;
@@ -81,6 +89,19 @@ export class AzurePlatform implements Platform {
     this.settings = azureSettings(context.config);
     const issues = azureConfigIssues(context.config, this.names);
     if (issues.length > 0) throw new ConfigError(issues);
+    const sqlServer = context.config.sqlServer;
+    this.sqlServer = sqlServer
+      ? new AzureSqlServer(
+          {
+            stack: context.stack,
+            prefix: this.names.prefix,
+            resourceGroupName: () => this.built.foundation.resourceGroupName,
+            location: () => this.built.foundation.location,
+            password: context.secrets.dbPassword,
+          },
+          sqlServer,
+        )
+      : undefined;
   }
 
   private get built(): Ground {
@@ -313,7 +334,13 @@ export class AzurePlatform implements Platform {
 
   configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle {
     const { foundation, storage } = this.built;
-    const content = `${JSON.stringify(configuration, null, 2)}\n`;
+    const { stack, config } = this.context;
+    const serviceEnv = serviceEnvOf(config.services);
+    // No write step stamps the body here: the blob's Last-Modified (and its version id) is the
+    // time it was written (`az storage blob show ... --query properties.lastModified`).
+    const content = renderConfigBackup(
+      configBackupOf({ stack, release, configuration, serviceEnv }),
+    );
     const { blob, location } = configBackupBlob({ release, content, storage, foundation }, parent);
     return { location: pulumi.output(location), resources: [blob] };
   }
@@ -372,5 +399,36 @@ export class AzurePlatform implements Platform {
 
   publicEndpoint(): pulumi.Output<string> {
     return this.built.publicEndpoint;
+  }
+
+  /** The environment's Log Analytics workspace (foundation.ts), shared by both colors. */
+  logStore(color: Color): LogStoreHandle {
+    const { logs } = this.built.foundation;
+    return {
+      location: pulumi.interpolate`Log Analytics ${logs.customerId}: ${CONSOLE_LOG_TABLE}, ${color} apps`,
+      resources: [logs.workspace],
+    };
+  }
+
+  forensicLogCopy(request: LogCopyRequest, parent: pulumi.Resource): BackupHandle {
+    const { foundation, storage } = this.built;
+    const run = forensicLogRun(
+      {
+        stack: this.context.stack,
+        key: request.key,
+        triggers: request.triggers,
+        cliImage: this.cliImage,
+        retentionDays: this.azure.logRetentionDays,
+        foundation,
+        storage,
+        workspace: foundation.logs,
+        dependsOn: request.dependsOn,
+      },
+      parent,
+    );
+    return {
+      location: pulumi.interpolate`${storage.blobEndpoint}/forensics/${request.key}/logs-<UTC time>/`,
+      resources: [run],
+    };
   }
 }

@@ -7,6 +7,7 @@ import { SERVICE_NAMES } from "../../../domain/services";
 import { resolveServiceSettings } from "../../../domain/deployment";
 import type { AzureNames } from "./names";
 import { azureSettings } from "./settings";
+import { azureInfluxIssues } from "./influxdb";
 
 /** Container Apps (consumption) sizes: 0.25 to 4 vCPU in steps of 0.25, with twice as many GiB. */
 function sizeProblem(cpu: number, memoryGi: number): string | undefined {
@@ -96,6 +97,7 @@ function availabilityIssues(config: ParsedStackConfig): ConfigIssue[] {
  */
 export function azureConfigIssues(config: ParsedStackConfig, names: AzureNames): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  issues.push(...azureInfluxIssues(config));
   for (const color of COLORS) {
     const release = config.slots[color].release;
     for (const service of SERVICE_NAMES) {

@@ -47,6 +47,12 @@ export interface Foundation {
   databaseZoneId: pulumi.Output<string>;
   /** What a database server waits for: its private DNS zone is linked to the network. */
   databaseNetwork: pulumi.Resource[];
+  /** The workspace every app's console logs go to: the stack's retained log store. */
+  logs: {
+    workspace: pulumi.Resource;
+    id: pulumi.Output<string>;
+    customerId: pulumi.Output<string>;
+  };
 }
 
 export interface FoundationArgs {
@@ -98,7 +104,8 @@ export function buildFoundation(args: FoundationArgs, parent: pulumi.Resource): 
       retentionInDays: azure.logRetentionDays,
       tags,
     },
-    scoped,
+    // The services' logs: a replaced app's console logs stay here, so no update may delete it.
+    { ...scoped, protect: true, retainOnDelete: true },
   );
   const logKeys = operationalinsights.getSharedKeysOutput(
     { resourceGroupName, workspaceName: nameAfter(logs, `${names.prefix}-logs`) },
@@ -276,5 +283,6 @@ export function buildFoundation(args: FoundationArgs, parent: pulumi.Resource): 
     databaseSubnetId: pulumi.interpolate`${vnet.id}/subnets/database`,
     databaseZoneId: zone.id,
     databaseNetwork: [zoneLink],
+    logs: { workspace: logs, id: logs.id, customerId: logs.customerId },
   };
 }

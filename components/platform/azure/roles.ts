@@ -15,6 +15,8 @@ export const BUILT_IN_ROLE = {
   acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
   /** "Read, start, and stop Container Apps jobs": granted on the forensic-copy job alone. */
   containerAppsJobsOperator: "b9a307c4-5aa3-4b52-ba60-2b17c136cd7b",
+  /** Read a Log Analytics workspace's data: granted on the stack's workspace to the forensic run. */
+  logAnalyticsReader: "73c42c96-874c-492b-b04d-ab87d138a893",
 } as const;
 
 export interface Grant {

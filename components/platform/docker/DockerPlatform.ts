@@ -15,6 +15,8 @@ import { LABEL, type Role } from "../../../domain/labels";
 import type {
   BackupHandle,
   DatabaseHandle,
+  LogCopyRequest,
+  LogStoreHandle,
   Platform,
   PlatformContext,
   RestoreHandle,
@@ -24,8 +26,16 @@ import type {
   ServiceHandle,
   ServiceRequest,
   SnapshotRequest,
+  StatefulEngine,
 } from "../types";
 import { projectRoot } from "../projectRoot";
+import {
+  CONFIG_BACKUP_FILE,
+  configBackupOf,
+  configBackupScript,
+  renderConfigBackup,
+  serviceEnvOf,
+} from "../../../domain/configBackup";
 import { DRAIN_FLAG, SWITCH_RECORD_FOLDER, SWITCH_RECORD_SCRIPT } from "../switchRecord";
 import {
   forensicCopyScript,
@@ -34,6 +44,10 @@ import {
   restoreScript,
 } from "./scripts";
 import { dockerCliEnv, DockerHostError, resolveDockerHost, type DockerHost } from "./dockerHost";
+import { DockerInfluxdb, type DockerEngineGround } from "./influxdb";
+import { DockerSqlServer } from "./sqlServer";
+import { dockerLogCopyScript } from "./logs";
+import { LOG_DIR_ENV, LOG_MOUNT } from "../../../contract/logs";
 
 const PROXY_CONTAINER_PORT = 80;
 const POSTGRES_PORT = 5432;
@@ -77,6 +91,9 @@ export class DockerPlatform implements Platform {
   private network?: docker.Network;
   private readonly images = new Map<string, docker.Image>();
   private databaseContainer?: docker.Container;
+  readonly influxdb?: StatefulEngine;
+  readonly sqlServer?: StatefulEngine;
+  private readonly logVolumes = new Map<Color, docker.Volume>();
 
   constructor(private readonly context: PlatformContext) {
     this.prefix = `aitb-${context.stack}`;
@@ -86,6 +103,11 @@ export class DockerPlatform implements Platform {
     this.switchDir = path.resolve(root, ".aitb", context.stack, SWITCH_RECORD_FOLDER);
     this.networkFullName = `${this.prefix}-${context.config.docker.network}`;
     this.dockerHost = dockerHostOf(context.config.docker.host);
+    const { influxdb, sqlServer } = context.config;
+    this.influxdb = influxdb ? new DockerInfluxdb(this.engineGround(), influxdb) : undefined;
+    this.sqlServer = sqlServer
+      ? new DockerSqlServer(this.engineGround(), sqlServer, context.secrets.dbPassword)
+      : undefined;
   }
 
   /** Options of a docker resource: its parent and the stack's docker provider. */
@@ -95,6 +117,18 @@ export class DockerPlatform implements Platform {
   ): pulumi.CustomResourceOptions {
     if (!this.provider) throw new Error("foundation() must run before other resources");
     return { parent, provider: this.provider, ...extra };
+  }
+
+  /** What aitb:influxdb and aitb:sqlServer stand on: this platform's provider, network and folders. */
+  private engineGround(): DockerEngineGround {
+    return {
+      prefix: this.prefix,
+      stack: this.context.stack,
+      backupRoot: this.backupRoot,
+      opts: (parent, extra) => this.opts(parent, extra),
+      networkName: () => this.networkName,
+      dockerEnv: (own) => this.dockerEnv(own),
+    };
   }
 
   /** Environment of a command that runs `docker`: the provider's host, and the command's own keys. */
@@ -250,6 +284,9 @@ export class DockerPlatform implements Platform {
     const hostPort = this.hostPort(spec.color, spec.service);
     const isBot = spec.service === "bot";
     if (isBot) envs.push(`AITB_SWITCH_RECORD=${SWITCH_RECORD_MOUNT}`);
+    envs.push(`${LOG_DIR_ENV}=${LOG_MOUNT}`);
+    const logVolume = this.logVolumes.get(spec.color);
+    if (!logVolume) throw new Error("logStore() must run before the color's services");
     const container = new docker.Container(
       `${spec.service}-${spec.color}`,
       {
@@ -264,14 +301,15 @@ export class DockerPlatform implements Platform {
         networksAdvanced: [
           { name: this.networkName, aliases: [serviceAlias(spec.service, spec.color)] },
         ],
-        // The bot learns the desired color from the switch record, never from its own config.
-        ...(isBot
-          ? {
-              volumes: [
-                { hostPath: this.switchDir, containerPath: SWITCH_RECORD_MOUNT, readOnly: true },
-              ],
-            }
-          : {}),
+        // The color's logs live on its retained volume, not in the container: a replacement
+        // keeps them. The bot learns the desired color from the switch record, never from its
+        // own config.
+        volumes: [
+          { volumeName: logVolume.name, containerPath: LOG_MOUNT },
+          ...(isBot
+            ? [{ hostPath: this.switchDir, containerPath: SWITCH_RECORD_MOUNT, readOnly: true }]
+            : []),
+        ],
         ports: [{ internal: settings.port, external: hostPort, ip: "127.0.0.1" }],
         uploads: Object.entries(spec.files).map(([file, content]) => ({ file, content })),
         healthcheck: {
@@ -413,19 +451,78 @@ export class DockerPlatform implements Platform {
   }
 
   configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle {
-    const folder = path.join(this.backupRoot, release);
-    const content = `${JSON.stringify(configuration, null, 2)}\n`;
+    const file = path.join(this.backupRoot, release, CONFIG_BACKUP_FILE);
+    const { stack, config } = this.context;
+    const serviceEnv = serviceEnvOf(config.services);
+    const content = renderConfigBackup(
+      configBackupOf({ stack, release, configuration, serviceEnv }),
+    );
+    // A local Command runs `create` with /bin/sh -c on Linux and macOS and hands it `stdin`
+    // (@pulumi/command 1.2.1 local/command.d.ts, `interpreter` and `stdin`).
     const backup = new command.local.Command(
       `config-backup-${release}`,
       {
-        create: `mkdir -p "${folder}" && cat > "${folder}/config.json"`,
+        create: configBackupScript(file),
         stdin: content,
         triggers: [content],
         environment: { AITB_ROLE: "backup" },
       },
       { parent },
     );
-    return { location: pulumi.output(path.join(folder, "config.json")), resources: [backup] };
+    return { location: pulumi.output(file), resources: [backup] };
+  }
+
+  /**
+   * One named volume per color, mounted at LOG_MOUNT in each of its containers (each service
+   * appends its own <service>.log). Every argument of a docker volume forces a replacement
+   * (kreuzwerker/terraform-provider-docker internal/provider/resource_docker_volume.go: name,
+   * labels, driver, driverOpts are ForceNew and there is no update; cli/engine/replacements.json),
+   * and a replacement would delete the logs with the volume: protected and retained, and its
+   * inputs are fixed (no release in them). A container's `volumes` force a new container
+   * (resource_docker_container.go, ForceNew), which is why the mount never changes either.
+   */
+  logStore(color: Color, parent: pulumi.Resource): LogStoreHandle {
+    const volume = new docker.Volume(
+      `logs-${color}`,
+      {
+        name: `${this.prefix}-${color}-logs`,
+        labels: this.labels("log-store", {
+          [LABEL.color]: color,
+        }) as docker.types.input.VolumeLabel[],
+      },
+      this.opts(parent, { protect: true, retainOnDelete: true }),
+    );
+    this.logVolumes.set(color, volume);
+    return { location: pulumi.interpolate`docker volume ${volume.name}`, resources: [volume] };
+  }
+
+  forensicLogCopy(request: LogCopyRequest, parent: pulumi.Resource): BackupHandle {
+    const volumes = Object.fromEntries(
+      [...this.logVolumes.keys()].map((color) => [color, `${this.prefix}-${color}-logs`]),
+    );
+    const copy = new command.local.Command(
+      "forensic-logs",
+      {
+        create: dockerLogCopyScript({
+          image: this.context.config.database.image,
+          volumes,
+          backupRoot: this.backupRoot,
+        }),
+        // Only a change of the triggers (a re-pin, a repoint) copies again; a new incident on a
+        // plain switch updates the record of the step and copies nothing.
+        update: 'echo "no service is replaced: no forensic copy of the logs"',
+        triggers: request.triggers,
+        environment: this.dockerEnv({
+          AITB_ROLE: "forensic-logs",
+          AITB_FORENSIC_KEY: request.key,
+        }),
+      },
+      { parent, dependsOn: request.dependsOn },
+    );
+    return {
+      location: pulumi.interpolate`${this.backupRoot}/forensics/${request.key}/logs-<UTC time>/<color>/<service>.log`,
+      resources: [copy],
+    };
   }
 
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle {

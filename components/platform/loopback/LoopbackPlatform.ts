@@ -14,6 +14,8 @@ import type {
   BackupHandle,
   DatabaseHandle,
   LocalCommandRequest,
+  LogCopyRequest,
+  LogStoreHandle,
   Platform,
   PlatformContext,
   RestoreHandle,
@@ -25,6 +27,13 @@ import type {
   SnapshotRequest,
 } from "../types";
 import { projectRoot } from "../projectRoot";
+import {
+  CONFIG_BACKUP_FILE,
+  configBackupOf,
+  configBackupScript,
+  renderConfigBackup,
+  serviceEnvOf,
+} from "../../../domain/configBackup";
 import { DRAIN_FLAG, SWITCH_RECORD_FOLDER, SWITCH_RECORD_SCRIPT } from "../switchRecord";
 import {
   forensicDumpStep,
@@ -33,6 +42,9 @@ import {
   preSwitchDumpStep,
 } from "../docker/scripts";
 import { loopbackConfigIssues, servicePort } from "./configChecks";
+import { logStoreScript, loopbackLogsDir } from "./logs";
+import { SEAL_LOGS_SCRIPT, sealLogsEnvironment } from "../docker/logs";
+import { LOG_DIR_ENV } from "../../../contract/logs";
 import {
   LoopbackProviders,
   LoopbackProxy,
@@ -41,7 +53,6 @@ import {
   PostgresCluster,
   PostgresServer,
 } from "./resources";
-import { shellQuote } from "../../../domain/quote";
 
 /** Where a program is looked for when aitb:loopback.nginx is not set. */
 const NGINX_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/usr/bin"];
@@ -242,6 +253,8 @@ export class LoopbackPlatform implements Platform {
           AITB_HOST: this.host,
           // The bot learns the desired color from the switch record, never from its own config.
           ...(spec.service === "bot" ? { AITB_SWITCH_RECORD: this.switchDir } : {}),
+          // The color's log folder outlives every process of the color (contract/logs.ts).
+          [LOG_DIR_ENV]: loopbackLogsDir(this.stateDir, spec.color),
         },
         secretEnv: pulumi.secret(pulumi.all(request.secretEnv)),
         files: spec.files,
@@ -364,13 +377,17 @@ export class LoopbackPlatform implements Platform {
   }
 
   configBackup(release: string, configuration: Release, parent: pulumi.Resource): BackupHandle {
-    const folder = path.join(this.backupRoot, release);
-    const content = `${JSON.stringify(configuration, null, 2)}\n`;
+    const file = path.join(this.backupRoot, release, CONFIG_BACKUP_FILE);
+    const { stack, config } = this.context;
+    const serviceEnv = serviceEnvOf(config.services);
+    const content = renderConfigBackup(
+      configBackupOf({ stack, release, configuration, serviceEnv }),
+    );
     const backup = new LoopbackStep(
       this.providers,
       `config-backup-${release}`,
       {
-        create: `mkdir -p ${shellQuote(folder)} && cat > ${shellQuote(path.join(folder, "config.json"))}`,
+        create: configBackupScript(file),
         stdin: content,
         environment: { AITB_ROLE: "backup" },
         triggers: [content],
@@ -378,7 +395,7 @@ export class LoopbackPlatform implements Platform {
       },
       { parent },
     );
-    return { location: pulumi.output(path.join(folder, "config.json")), resources: [backup] };
+    return { location: pulumi.output(file), resources: [backup] };
   }
 
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle {
@@ -438,6 +455,50 @@ export class LoopbackPlatform implements Platform {
       forensicCopy: forensic,
       resources: [forensic, restore],
       verification: restore.stdout,
+    };
+  }
+
+  /** A color's log folder under the state folder: kept when its processes stop or are replaced. */
+  logStore(color: Color, parent: pulumi.Resource): LogStoreHandle {
+    const dir = loopbackLogsDir(this.stateDir, color);
+    const store = new LoopbackStep(
+      this.providers,
+      `logs-${color}`,
+      {
+        create: logStoreScript(dir),
+        environment: { AITB_ROLE: "log-store" },
+        labels: this.labels("log-store", { [LABEL.color]: color }),
+      },
+      // A step's delete leaves what it made; protected as the data it holds.
+      { parent, protect: true, retainOnDelete: true },
+    );
+    return { location: pulumi.output(dir), resources: [store] };
+  }
+
+  forensicLogCopy(request: LogCopyRequest, parent: pulumi.Resource): BackupHandle {
+    const copy = new LoopbackStep(
+      this.providers,
+      "forensic-logs",
+      {
+        create: SEAL_LOGS_SCRIPT,
+        // Only a change of the triggers (a re-pin, a repoint) copies again (runtime/step.ts).
+        update: 'echo "no service is replaced: no forensic copy of the logs"',
+        environment: pulumi.output(request.key).apply((key) => ({
+          AITB_ROLE: "forensic-logs",
+          ...sealLogsEnvironment({
+            source: path.join(this.stateDir, "logs"),
+            root: this.backupRoot,
+            key,
+          }),
+        })),
+        triggers: request.triggers,
+        labels: this.labels("forensic-logs"),
+      },
+      { parent, dependsOn: request.dependsOn },
+    );
+    return {
+      location: pulumi.interpolate`${path.join(this.backupRoot, "forensics")}/${request.key}/logs-<UTC time>`,
+      resources: [copy],
     };
   }
 

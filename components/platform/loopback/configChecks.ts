@@ -2,6 +2,7 @@ import type { ConfigIssue } from "../../../config/errors";
 import type { ParsedStackConfig } from "../../../config/schema";
 import { COLORS } from "../../../domain/colors";
 import { SERVICE_NAMES } from "../../../domain/services";
+import { loopbackEngineIssues } from "./influxdb";
 
 /** Ports of the color services: base + 10 per color + the service's index in the start order. */
 export function servicePort(base: number, colorIndex: number, serviceIndex: number): number {
@@ -15,6 +16,7 @@ export function servicePort(base: number, colorIndex: number, serviceIndex: numb
  */
 export function loopbackConfigIssues(config: ParsedStackConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  issues.push(...loopbackEngineIssues(config));
   const releases = [...new Set(COLORS.map((color) => config.slots[color].release))].sort();
   for (const release of releases) {
     for (const service of SERVICE_NAMES) {

@@ -97,13 +97,15 @@ abstract class LoopbackResource<T> extends pulumi.dynamic.Resource {
 export class LoopbackService extends LoopbackResource<ServiceInputs> {
   declare readonly healthUrl: pulumi.Output<string>;
   declare readonly logFile: pulumi.Output<string>;
+  declare readonly pid: pulumi.Output<number>;
   constructor(
     providers: LoopbackProviders,
     name: string,
     inputs: Declared<ServiceInputs>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(providers, "Service", name, inputs, opts);
+    // The provider's own outputs, passed as undefined so the engine fills them (see above).
+    super(providers, "Service", name, inputs, opts, ["logFile", "pid"]);
   }
 }
 

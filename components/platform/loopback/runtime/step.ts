@@ -10,6 +10,11 @@ import { changedKeys, pathWith, runChecked, tail } from "./os";
 
 export interface StepInputs {
   create: string;
+  /**
+   * Run instead of `create` on an update that leaves the triggers as they were, as a local
+   * Command's `update` is; a change of the triggers runs `create` (a Command is replaced then).
+   */
+  update?: string;
   /** Program and arguments the script is handed to; default `sh -c`. */
   interpreter?: string[];
   environment: Record<string, string>;
@@ -29,6 +34,7 @@ export interface StepOutputs extends StepInputs {
 
 const KEYS: readonly (keyof StepInputs)[] = [
   "create",
+  "update",
   "interpreter",
   "environment",
   "secretEnvironment",
@@ -38,10 +44,10 @@ const KEYS: readonly (keyof StepInputs)[] = [
   "labels",
 ];
 
-async function runStep(inputs: StepInputs): Promise<StepOutputs> {
+async function runStep(inputs: StepInputs, script = inputs.create): Promise<StepOutputs> {
   const [command, ...args] = inputs.interpreter ?? ["sh", "-c"];
   const role = inputs.environment.AITB_ROLE ?? "step";
-  const result = await runChecked(role, command, [...args, inputs.create], {
+  const result = await runChecked(role, command, [...args, script], {
     env: {
       PATH: pathWith(inputs.path ?? []),
       HOME: process.env.HOME,
@@ -64,8 +70,10 @@ export const stepProvider: pulumi.dynamic.ResourceProvider<StepInputs, StepOutpu
     return { changes: changedKeys(olds, news, KEYS).length > 0, replaces: [] };
   },
 
-  async update(_id, _olds, news) {
-    return { outs: await runStep(news) };
+  async update(_id, olds, news) {
+    const sameTriggers = changedKeys(olds, news, ["triggers"]).length === 0;
+    const script = news.update !== undefined && sameTriggers ? news.update : news.create;
+    return { outs: await runStep(news, script) };
   },
 
   async delete() {
