@@ -22,6 +22,7 @@ import { LogRetention } from "./LogRetention";
 import { optionalDatabases } from "./optionalDatabases";
 import type { StatefulDatabase } from "./StatefulDatabase";
 import type { EngineKey } from "../domain/influxRestore";
+import type { ParsedStackConfig } from "../config/schema";
 import { ENGINE_URL_ENV } from "../contract/resources";
 import { forensicKey } from "../contract/logs";
 import { gateChecks, prePromotionChecks, targetRouteUrls, trafficUrls } from "./health/gateChecks";
@@ -33,6 +34,23 @@ export interface BlueGreenDeploymentArgs {
   platform: Platform;
   /** The stack's own last `deployed` output; undefined for a new stack. */
   deployed: pulumi.Input<DeployedState | undefined>;
+  /**
+   * The stack's own last `logCopy` output (LogRetention.record), exported beside `deployed`
+   * because it depends on the stack reference; undefined before the first.
+   */
+  deployedLogCopy?: pulumi.Input<DeployedState["logCopy"]>;
+}
+
+/** Each optional engine's declared restore as "<color>:<target>"; undefined when none is declared. */
+function declaredEngineRestores(
+  engines: Partial<Record<EngineKey, StatefulDatabase>>,
+  config: ParsedStackConfig,
+): Record<string, string> | undefined {
+  const declared = Object.entries(engines).flatMap(([key, engine]) => {
+    const restore = config[key as EngineKey]?.restore;
+    return restore && engine.restoredInto ? [[key, `${restore.color}:${engine.restoredInto}`]] : [];
+  });
+  return declared.length > 0 ? Object.fromEntries(declared) : undefined;
 }
 
 /**
@@ -125,7 +143,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
           restore ? { ...config.change, incident: restore.incident } : config.change,
         ),
         repoint: restore && this.restore ? `${restore.color}:${this.restore.target}` : "",
-        deployed: pulumi.output(args.deployed).apply((deployed) => deployed?.logCopy),
+        deployed: args.deployedLogCopy,
       },
       { parent: this },
     );
@@ -247,6 +265,7 @@ export class BlueGreenDeployment extends pulumi.ComponentResource {
       releases: { blue: this.spec.colors.blue.release, green: this.spec.colors.green.release },
       database: this.database.identity,
       restore: restore && this.restore ? `${restore.color}:${this.restore.target}` : "",
+      engineRestores: declaredEngineRestores(this.engines, config),
       knownGoodReleases: knownGoodReleases(config.releaseHistory),
       // The facts the change-aware policies compare, content rather than names.
       releaseDigests: {

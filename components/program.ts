@@ -29,9 +29,8 @@ export async function aitbProgram(options: ProgramOptions = {}): Promise<Record<
   const deployment = new BlueGreenDeployment("aitb", {
     context: settings,
     platform,
-    deployed: pulumi
-      .all([deployed, deployedLogCopy])
-      .apply(([state, logCopy]) => (state ? { ...state, logCopy } : undefined)),
+    deployed,
+    deployedLogCopy,
   });
   const { spec, desired } = deployment;
   return {

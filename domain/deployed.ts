@@ -31,6 +31,11 @@ export interface DeployedState {
   database: string;
   /** Restore declared in the config, as "<color>:<target>", or "" when none. */
   restore: string;
+  /**
+   * The declared restore of each optional engine (aitb:influxdb, aitb:sqlServer), as
+   * "<color>:<target>", by engine; absent without one.
+   */
+  engineRestores?: Record<string, string>;
   /** Releases that were active on this stack before, newest last (known-good rollback targets). */
   knownGoodReleases: string[];
   /** Content digest of each color's release (domain/releaseDigest.ts). */
@@ -52,6 +57,8 @@ export interface DeployedState {
   /**
    * What the logs' last forensic copy was filed under and for which pins
    * (components/LogRetention.ts): a later update that replaces nothing keeps filing under it.
+   * The stack exports it as its own output `logCopy`, beside `deployed`; readers of the outputs
+   * join the two (cli/shared/deployedOutputs.ts).
    */
   logCopy?: { epoch: string; key: string };
 }

@@ -91,6 +91,7 @@ function deployedState(value: unknown, key: string): DeployedState {
     releases: state.releases,
     database: String(state.database ?? ""),
     restore: String(state.restore ?? ""),
+    engineRestores: stringMap(state.engineRestores),
     knownGoodReleases: Array.isArray(state.knownGoodReleases)
       ? state.knownGoodReleases.map(String)
       : [],

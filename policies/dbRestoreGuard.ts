@@ -8,7 +8,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { ClockArgs, PolicyFactoryArgs } from "./factory";
-import { engineOf, hasRole, shortUrn, waitsFor } from "../contract/resources";
+import { engineOf, hasRole, shortUrn, waitsFor, type DatabaseEngine } from "../contract/resources";
 import { restoresOf, type RestoreFacts } from "./restores";
 import { findSwitchRecord, tradingModeOf } from "./switchRecord";
 import { servicesOf } from "./services";
@@ -105,10 +105,15 @@ export function dbRestoreGuard(args: PolicyFactoryArgs & ClockArgs = {}): StackV
       // A restore the stack has already performed is not run again: its preconditions were
       // judged when it ran, and the restored color may since have become the live one.
       const lookup = findChangeRecord(stack.resources);
-      const deployedRestore = lookup.found ? lookup.record.deployed?.restore : undefined;
-      if (deployedRestore && lookup.found && deployedRestore === lookup.record.desired.restore)
-        return;
+      const performed = (engine: DatabaseEngine): boolean => {
+        if (!lookup.found || !lookup.record.deployed) return false;
+        const [deployed, desired] = [lookup.record.deployed, lookup.record.desired].map((state) =>
+          engine === "postgresql" ? state.restore : state.engineRestores?.[engine],
+        );
+        return Boolean(deployed) && deployed === desired;
+      };
       for (const facts of restoresOf(stack.resources)) {
+        if (performed(facts.engine)) continue;
         const target = facts.target ? ` into ${facts.target}` : "";
         for (const problem of restoreProblemsOf(facts, stack.resources, at)) {
           reportViolation(`the restore${target} ${problem}`, facts.resource.urn);

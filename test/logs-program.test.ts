@@ -106,4 +106,18 @@ describe.each(["dev", "loopback", "prod"])("the %s stack's logs", (stack) => {
     const switched = await planOf(stack, flipped(stackSource(stack)));
     expect(changedUrns(base, switched)).not.toContain(copyOf(base).urn);
   }, 120_000);
+
+  it("takes no copy on a switch under a new incident: the copy stays filed under the deployed one", async () => {
+    const source = stackSource(stack);
+    const change = {
+      ...(source.values.change as Record<string, unknown>),
+      class: "immediate",
+      reason: "bad fills on the live color",
+      incident: "INC-4242",
+    };
+    // Judged as the next update sees it: the base's outputs (`deployed` and `logCopy`) read back.
+    const switched = await planOf(stack, { ...flipped(source), change }, { base: source });
+    const [before, after] = [base, switched].map((plan) => copyOf(plan).inputs);
+    expect(after).toEqual(before);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import type { PlannedResource } from "../cli/engine/evaluate";
 import { dbRestoreGuard } from "../policies/dbRestoreGuard";
 import { protectData } from "../policies/protectData";
-import { configFailureOf, NOW, planOf } from "./support/stacks";
+import { configFailureOf, NOW, planOf, stackSource } from "./support/stacks";
 import { messagesOf } from "./policies/fixtures";
 
 const RESTORE = {
@@ -73,6 +73,26 @@ describe("aitb:sqlServer on the azure target (prod): Azure SQL", () => {
       expect.stringContaining(
         "affects the green color, whose bot bot-green trades live; restore into the standby color (aitb:sqlServer.restore.color)",
       ),
+    ]);
+  });
+
+  test("a restore already performed is not judged again once its color goes live", async () => {
+    const policy = dbRestoreGuard({ now: () => NOW });
+    const restored = { sqlServer: { restore: RESTORE } };
+    const switched = await planOf(
+      "prod",
+      { ...restored, activeColor: "blue" },
+      { base: stackSource("prod", restored) },
+    );
+    expect(await messagesOf(policy, switched.resources)).toEqual([]);
+    // The same switch with a restore the stack has not performed is refused.
+    const fresh = await planOf(
+      "prod",
+      { sqlServer: { restore: { ...RESTORE, target: "aitb_restore_other" } }, activeColor: "blue" },
+      { base: stackSource("prod", restored) },
+    );
+    expect(await messagesOf(policy, fresh.resources)).toEqual([
+      expect.stringContaining("affects the blue color, whose bot bot-blue trades live"),
     ]);
   });
 
