@@ -94,7 +94,11 @@ describe("the Docker host of the dev stack", () => {
     const plan = await planOf("dev", { docker: { host: COLIMA } });
     expect(provider(plan)).toEqual({ host: COLIMA });
     const commands = dockerCommands(plan);
-    expect(commands.map((c) => c.name).sort()).toEqual(["pre-switch-snapshot", "proxy-site"]);
+    expect(commands.map((c) => c.name).sort()).toEqual([
+      "forensic-logs",
+      "pre-switch-snapshot",
+      "proxy-site",
+    ]);
     for (const command of commands) {
       expect(inputsOf<CommandInputs>(command).environment.DOCKER_HOST).toBe(COLIMA);
     }
@@ -212,9 +216,9 @@ describe("the database's data", () => {
     const container = named(plan, "postgres");
     expect(container.deleteBeforeReplace).toBe(true);
     expect(container.protect).toBe(false);
-    // Nothing else holds data: no other resource is protected.
+    // Nothing else holds data but the colors' log volumes: no other resource is protected.
     const protectedNames = plan.resources.filter((r) => r.protect).map((r) => r.name);
-    expect(protectedNames).toEqual(["postgres-data"]);
+    expect(protectedNames.sort()).toEqual(["logs-blue", "logs-green", "postgres-data"]);
   });
 });
 
