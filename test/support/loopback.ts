@@ -67,7 +67,10 @@ export function providerInputs<T>(plan: Plan, name: string): T {
 /** A base port with the ten service ports (base+0..4, base+10..14) free on 127.0.0.1 now. */
 export async function freeServiceBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 4_000) * 10;
+    // Below the kernel's ephemeral range (Linux: 32768-60999), where every outgoing connection of
+    // the tests running beside this one also takes a port: a free-looking port there can be taken
+    // by a client socket before the service binds it.
+    const base = 20_000 + Math.floor(Math.random() * 1_270) * 10;
     const ports = [0, 1, 2, 3, 4, 10, 11, 12, 13, 14].map((offset) => base + offset);
     const taken = await Promise.all(ports.map((port) => accepts("127.0.0.1", port)));
     if (!taken.some(Boolean)) return base;
