@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { execFileSync } from "node:child_process";
+import { gitOutput } from "../shared/git";
 import { parse } from "yaml";
 import type { DeployedState } from "../../domain/deployed";
 import { readBaseSource, readStackSource, stackFileName, type StackSource } from "./stackFiles";
@@ -12,18 +12,6 @@ export interface DeployedConfig {
   source: StackSource;
   /** The commit it was read at; undefined for the working tree's file. */
   revision?: string;
-}
-
-function git(root: string, args: string[]): string | undefined {
-  try {
-    return execFileSync("git", args, {
-      cwd: root,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -71,9 +59,9 @@ export function deployedConfig(
   if (fs.existsSync(file) && isDeployedVersion(fs.readFileSync(file, "utf8"), deployed)) {
     return { source: readStackSource(root, stack, file) };
   }
-  const log = git(root, ["log", `-n${COMMITS_SEARCHED}`, "--format=%h", "--", name]);
+  const log = gitOutput(root, ["log", `-n${COMMITS_SEARCHED}`, "--format=%h", "--", name]);
   for (const revision of (log ?? "").split("\n").filter(Boolean)) {
-    const text = git(root, ["show", "--end-of-options", `${revision}:${name}`]);
+    const text = gitOutput(root, ["show", "--end-of-options", `${revision}:${name}`]);
     if (text !== undefined && isDeployedVersion(text, deployed)) {
       return { source: readBaseSource(root, stack, revision), revision };
     }

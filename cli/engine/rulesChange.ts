@@ -5,13 +5,13 @@
  * session (market-hours-change-window), the second denied at any hour (immutable-releases).
  */
 import * as fs from "node:fs";
-import { execFileSync } from "node:child_process";
 import { COLORS, type Color } from "../../domain/colors";
 import type { DeployedState } from "../../domain/deployed";
 import { shortDigest } from "../../domain/releaseDigest";
 import { packRules, RULES_FILE, type PackRules } from "../../policies/rules";
 import type { Plan } from "./plan";
 import { deployedStateOf } from "../shared/deployedOutputs";
+import { gitOutput } from "../shared/git";
 
 /**
  * The rules as they stand at the base: the rules file of that git revision, or the working
@@ -20,16 +20,8 @@ import { deployedStateOf } from "../shared/deployedOutputs";
  */
 export function rulesAtBase(root: string, base: string): PackRules {
   if (fs.existsSync(base) && fs.statSync(base).isFile()) return packRules();
-  let text: string;
-  try {
-    text = execFileSync("git", ["show", "--end-of-options", `${base}:${RULES_FILE}`], {
-      cwd: root,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-  } catch {
-    return packRules();
-  }
+  const text = gitOutput(root, ["show", "--end-of-options", `${base}:${RULES_FILE}`]);
+  if (text === undefined) return packRules();
   return packRules(JSON.parse(text) as unknown);
 }
 

@@ -4,7 +4,7 @@
  * version before it (the switch, re-pins, a declared restore). An uncommitted change of the
  * working tree is the last entry.
  */
-import { execFileSync } from "node:child_process";
+import { gitOutput } from "../../shared/git";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -17,19 +17,6 @@ interface Version {
   committedAt: string;
   subject: string;
   config: Record<string, unknown>;
-}
-
-function git(root: string, args: string[]): string | undefined {
-  try {
-    return execFileSync("git", args, {
-      cwd: root,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch {
-    return undefined;
-  }
 }
 
 function configOf(text: string): Record<string, unknown> {
@@ -65,12 +52,12 @@ function restoreOf(config: Record<string, unknown>): string | undefined {
 /** The versions of the stack file, oldest first (the working tree last when it differs). */
 export function stackFileVersions(root: string, stack: string): Version[] {
   const file = stackFileName(stack);
-  const log = git(root, ["log", "--reverse", "--format=%H%x1f%cI%x1f%s", "--", file]) ?? "";
+  const log = gitOutput(root, ["log", "--reverse", "--format=%H%x1f%cI%x1f%s", "--", file]) ?? "";
   const versions: Version[] = [];
   for (const line of log.split("\n")) {
     if (!line.trim()) continue;
     const [commit, committedAt, subject] = line.split("\x1f");
-    const content = git(root, ["show", `${commit}:./${file}`]);
+    const content = gitOutput(root, ["show", `${commit}:./${file}`]);
     if (content === undefined) continue;
     versions.push({
       commit,
@@ -82,7 +69,7 @@ export function stackFileVersions(root: string, stack: string): Version[] {
   const working = path.join(root, file);
   if (fs.existsSync(working)) {
     const content = fs.readFileSync(working, "utf8");
-    const head = git(root, ["show", `HEAD:./${file}`]);
+    const head = gitOutput(root, ["show", `HEAD:./${file}`]);
     if (head !== content) {
       versions.push({
         commit: "working tree",
