@@ -10,10 +10,19 @@ import { deployedStateOf } from "../shared/deployedOutputs";
 /** The path under which a repointed database connection shows in a resource change. */
 export const DATABASE_CONNECTION = "secret inputs (database connection)";
 
+/**
+ * The databases a color's services are connected to: the PostgreSQL database, then each optional
+ * engine the color was restored on (`influxdb <target>`), as one line to compare and show.
+ */
 function databaseOf(state: DeployedState | undefined, color: Color): string | undefined {
   if (!state) return undefined;
   const [restored, target] = state.restore.split(":", 2);
-  return restored === color && target ? target : state.database;
+  const parts = [restored === color && target ? target : state.database];
+  for (const [engine, declared] of Object.entries(state.engineRestores ?? {}).sort()) {
+    const [engineColor, engineTarget] = declared.split(":", 2);
+    if (engineColor === color && engineTarget) parts.push(`${engine} ${engineTarget}`);
+  }
+  return parts.join("; ");
 }
 
 function deployedOf(plan: Plan): DeployedState | undefined {

@@ -220,6 +220,33 @@ describe("aitb diff", () => {
     expect(out).not.toContain("placeholder-dbPassword");
   });
 
+  test("a declared InfluxDB restore shows the restoring color's services repointed to the new database", async () => {
+    const base = proposed("dev", "influx-base.yaml", [["influxdb", [], {}]]);
+    const config = proposed("dev", "influx-restore.yaml", [
+      [
+        "influxdb",
+        [],
+        {
+          restore: {
+            color: "green",
+            reason: "Candles overwritten",
+            incident: "INC-2",
+            fromRelease: "2026.11.3",
+          },
+        },
+      ],
+    ]);
+    const { io } = await diff({ stack: "dev", base, config, format: "text" });
+    const out = io.stdout();
+    expect(out).toContain("+ create influxdb-restore");
+    expect(out).toContain(
+      'secret inputs (database connection): "aitb-dev-postgres/aitb" → "aitb-dev-postgres/aitb; influxdb aitb-dev-influxdb/aitb_trading_restore_release_2026_11_3"',
+    );
+    expect(out).toMatch(/replace bot-green .*\n(.*\n)*?.*forced by.*envs/);
+    expect(out).not.toMatch(/(update|replace) \w+-blue /);
+    expect(out).not.toContain("placeholder-dbPassword");
+  });
+
   test("markdown is a pull-request comment: verdict, switch and blast radius, the diff folded", async () => {
     const config = proposed("dev", "flip-md.yaml", [["activeColor", [], "green"]]);
     const { code, io } = await diff({

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { diffLines } from "diff";
 import { planStack } from "../../cli/engine/plan";
 import { readStackSource } from "../../cli/engine/stackFiles";
-import { runRollback, type RollbackFlags } from "../../cli/commands/rollback";
+import { parseDatabases, runRollback, type RollbackFlags } from "../../cli/commands/rollback";
 import {
   captureIo,
   configOf,
@@ -358,6 +358,126 @@ describe("aitb rollback --restore: the database restore runs on the standby, the
     expect(code).toBe(2);
     expect(io.stderr()).toContain('--to: "blue" is the live color');
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+});
+
+describe("aitb rollback --restore --databases: the optional engines restore with PostgreSQL or alone", () => {
+  /** The dev stack file with InfluxDB declared (`aitb:influxdb: {}`). */
+  function declareInflux(): void {
+    const file = stackFile(dir, "dev");
+    fs.writeFileSync(file, `${fs.readFileSync(file, "utf8").trimEnd()}\n  aitb:influxdb: {}\n`);
+  }
+
+  const step1 = {
+    stack: "dev",
+    class: "emergency",
+    reason: "Candles overwritten by 2026.11.4",
+    incident: "INC-4413",
+    restore: "2026.11.3",
+    expires: "2h",
+  } as const;
+
+  test("both databases restore for the standby from the same point; the active color stays", async () => {
+    declareInflux();
+    const before = fs.readFileSync(stackFile(dir, "dev"), "utf8");
+    const { code, io } = await rollback({ ...step1, databases: ["postgresql", "influxdb"] });
+    expect(io.stderr()).toBe("");
+    expect(code).toBe(0);
+    const after = fs.readFileSync(stackFile(dir, "dev"), "utf8");
+    expectOnlyKeysChanged(before, after, ["aitb:change", "aitb:database", "aitb:influxdb"]);
+    const config = configOf(after);
+    const declared = {
+      color: "green",
+      reason: "Candles overwritten by 2026.11.4",
+      incident: "INC-4413",
+      fromRelease: "2026.11.3",
+    };
+    expect(config["aitb:activeColor"]).toBe("blue");
+    expect((config["aitb:database"] as { restore: object }).restore).toEqual(declared);
+    expect(config["aitb:influxdb"]).toEqual({ restore: declared });
+    const out = io.stdout();
+    expect(out).toContain("restore green's PostgreSQL and InfluxDB databases to the snapshot");
+    expect(out).toContain("create influxdb-forensic-copy");
+    expect(out).toContain("create influxdb-restore");
+  });
+
+  test("InfluxDB alone leaves the PostgreSQL database as it is", async () => {
+    declareInflux();
+    const { code, io } = await rollback({ ...step1, databases: ["influxdb"] });
+    expect(io.stderr()).toBe("");
+    expect(code).toBe(0);
+    const config = configOf(fs.readFileSync(stackFile(dir, "dev"), "utf8"));
+    expect((config["aitb:database"] as { restore?: object }).restore).toBeUndefined();
+    expect((config["aitb:influxdb"] as { restore: { color: string } }).restore.color).toBe("green");
+    expect(io.stdout()).toContain("restore green's InfluxDB database to the snapshot");
+    expect(io.stdout()).not.toContain("create forensic-copy ");
+  });
+
+  test("an engine the stack does not declare is refused by name and nothing is written", async () => {
+    const file = stackFile(dir, "dev");
+    const before = fs.readFileSync(file);
+    const { code, io } = await rollback({ ...step1, databases: ["postgresql", "sql-server"] });
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain('--databases: "sql-server": the stack declares no SQL Server');
+    expect(io.stderr()).toContain("declare aitb:sqlServer first");
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  test("--databases without --restore is refused", async () => {
+    declareInflux();
+    const { code, io } = await rollback({ stack: "dev", databases: ["influxdb"] });
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain("--databases: names the databases a restore restores");
+  });
+
+  test("the list parser names an unknown database and the accepted ones", () => {
+    expect(parseDatabases("influxdb, postgresql,influxdb")).toEqual(["influxdb", "postgresql"]);
+    expect(() => parseDatabases("postgresql,mongo")).toThrow(
+      '"mongo" is not a database a rollback restores; expected a comma-separated list of postgresql, influxdb, sql-server',
+    );
+  });
+
+  test("step two records when every restore of the restored color ran, from the deployed outputs", async () => {
+    declareInflux();
+    expect((await rollback({ ...step1, databases: ["postgresql", "influxdb"] })).code).toBe(0);
+    const restored = fs.readFileSync(stackFile(dir, "dev"), "utf8");
+    const source = readStackSource(dir, "dev");
+    const plan = await planStack({ source, base: source, now: WEEKEND });
+    const deployed = plan.outputs.deployed as { engineRestores?: Record<string, string> };
+    expect(deployed.engineRestores?.influxdb).toBe(
+      "green:aitb-dev-influxdb/aitb_trading_restore_release_2026_11_3",
+    );
+    const outputs = path.join(dir, "outputs.json");
+    fs.writeFileSync(outputs, JSON.stringify({ deployed }));
+    const step2 = { ...step1, restore: undefined, to: "green", outputs } as const;
+
+    const second = await rollback({ ...step2, now: new Date(WEEKEND.getTime() + 20 * 60_000) });
+    expect(second.io.stderr()).toBe("");
+    expect(second.code).toBe(0);
+    const config = configOf(fs.readFileSync(stackFile(dir, "dev"), "utf8"));
+    expect(config["aitb:activeColor"]).toBe("green");
+    for (const key of ["aitb:database", "aitb:influxdb"]) {
+      const before = (configOf(restored)[key] as { restore: object }).restore;
+      expect((config[key] as { restore: object }).restore).toEqual({
+        ...before,
+        performedAt: "2026-11-28T15:00:00Z",
+      });
+    }
+  });
+
+  test("step two is refused while the deployed outputs show no InfluxDB restore", async () => {
+    declareInflux();
+    expect((await rollback({ ...step1, databases: ["influxdb"] })).code).toBe(0);
+    const restored = fs.readFileSync(stackFile(dir, "dev"), "utf8");
+    const source = readStackSource(dir, "dev");
+    const plan = await planStack({ source, base: source, now: WEEKEND });
+    const deployed = { ...(plan.outputs.deployed as object), engineRestores: {} };
+    const outputs = path.join(dir, "outputs.json");
+    fs.writeFileSync(outputs, JSON.stringify({ deployed }));
+    const second = await rollback({ ...step1, restore: undefined, to: "green", outputs });
+    expect(second.code).toBe(2);
+    expect(second.io.stderr()).toContain('shows no aitb:influxdb restore, not "green:');
+    expect(fs.readFileSync(stackFile(dir, "dev"), "utf8")).toBe(restored);
   });
 });
 

@@ -42,6 +42,7 @@ export function extendIntent(config: ParsedStackConfig, request: ExtendRequest):
     kind: "extend",
     from: live,
     target: live,
+    engineRestores: {},
     change: {
       class: change.class,
       reason: change.reason,

@@ -1,13 +1,13 @@
 import * as os from "node:os";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { CHANGE_CLASSES, type ChangeClass } from "../../../domain/change";
 import { COLORS, type Color } from "../../../domain/colors";
 import { exitCodeOf, InputError, type InputIssue } from "../../exitCodes";
 import { extendIntent } from "./extendIntent";
 import { parseExpiry } from "./expiry";
 import { processIo, type CommandIo } from "../../shared/io";
-import { restoreCompletedBy } from "./rollbackEdit";
-import { rollbackIntent } from "./rollbackIntent";
+import { restoresCompletedBy } from "./rollbackEdit";
+import { RESTORABLE_DATABASES, rollbackIntent, type RestorableDatabase } from "./rollbackIntent";
 import { deployedRestore } from "./restoreRun";
 import { editedFile, judgeAndWrite } from "./rollbackWrite";
 import { parseInstant, stackOption } from "../../shared/options";
@@ -22,6 +22,8 @@ export interface RollbackFlags {
   /** A pin, or `true` when given without a value (the last known-good release). */
   release?: string | true;
   restore?: string;
+  /** `--databases`: which databases `--restore` restores (default: PostgreSQL). */
+  databases?: RestorableDatabase[];
   expires?: string;
   requestedBy?: string;
   trigger?: string;
@@ -56,6 +58,23 @@ function defaultRequester(): string {
   return process.env.AITB_OPERATOR || process.env.USER || os.userInfo().username;
 }
 
+/** `--databases postgresql,influxdb`: each name once, each one a restorable database. */
+export function parseDatabases(value: string): RestorableDatabase[] {
+  const names = value
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  const unknown = names.filter(
+    (name) => !(RESTORABLE_DATABASES as readonly string[]).includes(name),
+  );
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `${unknown.map((name) => `"${name}"`).join(", ")} is not a database a rollback restores; expected a comma-separated list of ${RESTORABLE_DATABASES.join(", ")}`,
+    );
+  }
+  return [...new Set(names)] as RestorableDatabase[];
+}
+
 /** Write a rollback into the stack file after judging it offline. */
 export async function runRollback(
   flags: RollbackFlags,
@@ -77,19 +96,21 @@ export async function runRollback(
       to: flags.to,
       release: flags.release,
       restore: flags.restore,
+      databases: flags.databases,
       expires: flags.expires !== undefined ? parseExpiry(flags.expires, writtenAt) : undefined,
       trigger: flags.trigger,
     });
-    const completes = restoreCompletedBy(edited.config, intent);
-    const restore = completes
-      ? await deployedRestore({
-          root: io.root,
-          stack: flags.stack,
-          file: flags.outputs,
-          env,
-          color: completes.color,
-        })
-      : undefined;
+    const completes = restoresCompletedBy(edited.config, intent);
+    const restore =
+      completes.length > 0
+        ? await deployedRestore({
+            root: io.root,
+            stack: flags.stack,
+            file: flags.outputs,
+            env,
+            color: completes[0].restore.color,
+          })
+        : undefined;
     return judgeAndWrite(
       {
         stack: flags.stack,
@@ -144,6 +165,7 @@ const NEW_CHANGE_OPTIONS = [
   ["to", "--to"],
   ["release", "--release"],
   ["restore", "--restore"],
+  ["databases", "--databases"],
   ["expires", "--expires"],
   ["trigger", "--trigger"],
   ["failedAnalysis", "--failed-analysis"],
@@ -199,6 +221,11 @@ export function rollbackCommand(): Command {
     .option(
       "--restore <point>",
       "also restore the target color's database: an ISO-8601 time (point in time) or a release pin (its pre-switch snapshot); the switch then follows as a second step",
+    )
+    .option(
+      "--databases <list>",
+      `with --restore: the databases to restore, comma-separated, of ${RESTORABLE_DATABASES.join(", ")} (default: postgresql); each one the stack declares restores into a new database for the target color`,
+      parseDatabases,
     )
     .option("--expires <time>", "expiry of the change (ISO-8601, or a duration such as 2h)")
     .option(

@@ -11,6 +11,8 @@ import { InputError } from "../../exitCodes";
 export interface DeployedRestore {
   /** `deployed.restore` of the outputs: "<color>:<target>", or "" when none is deployed. */
   restore: string;
+  /** `deployed.engineRestores` of the outputs: "<color>:<target>" by engine key. */
+  engineRestores: Record<string, string>;
   /**
    * When the deployed update that shows the restore was recorded (`deployed.change.at`): the
    * restore ran in it, or before it. Undefined for a state exported before change records were.
@@ -50,22 +52,29 @@ export async function deployedRestore(
   }
   return {
     restore: String(deployed.restore ?? ""),
+    engineRestores: { ...deployed.engineRestores },
     recordedAt: deployed.change?.at,
     origin: lookup.origin,
   };
 }
 
-/** Exit 2 unless the deployed restore is the one the stack file declares. */
+/**
+ * Exit 2 unless the deployed restore of `key` (`database` for PostgreSQL, or an engine's key) is
+ * the one the stack file declares.
+ */
 export function assertRestoreDeployed(
   found: DeployedRestore,
+  key: string,
   declared: string,
   stack: string,
   color: string,
 ): void {
-  if (found.restore === declared) return;
+  const deployed = key === "database" ? found.restore : (found.engineRestores[key] ?? "");
+  if (deployed === declared) return;
+  const what = key === "database" ? "restore" : `aitb:${key} restore`;
   throw notRun(
     stack,
     color,
-    `the deployed stack (${found.origin}) shows ${found.restore ? `the restore "${found.restore}"` : "no restore"}, not "${declared}" as declared`,
+    `the deployed stack (${found.origin}) shows ${deployed ? `the ${what} "${deployed}"` : `no ${what}`}, not "${declared}" as declared`,
   );
 }

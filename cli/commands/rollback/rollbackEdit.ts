@@ -1,29 +1,41 @@
 import type { ParsedStackConfig, RestoreConfig } from "../../../config/schema";
+import type { EngineKey } from "../../../domain/influxRestore";
 import type { StackFileEditor } from "./stackEdit";
 import type { RollbackIntent } from "./rollbackIntent";
 import { goingLive } from "../../shared/releaseHistory";
 
+/** The config key of a database a rollback restores: `aitb:database` (PostgreSQL) or an engine's. */
+export type RestoredKey = "database" | EngineKey;
+
+const RESTORED_KEYS: readonly RestoredKey[] = ["database", "influxdb", "sqlServer"];
+
+/** A declared restore, under the key that declares it. */
+export interface DeclaredRestore {
+  key: RestoredKey;
+  restore: Pick<RestoreConfig, "color" | "performedAt">;
+}
+
 /**
- * The declared restore a switch completes: a switch to the color whose restore has not been
- * recorded as performed. Its `performedAt` is then written from the deployed outputs.
+ * The declared restores a switch completes: those of the color it switches to that are not
+ * recorded as performed. Their `performedAt` is then written from the deployed outputs.
  */
-export function restoreCompletedBy(
+export function restoresCompletedBy(
   config: ParsedStackConfig,
   intent: RollbackIntent,
-): RestoreConfig | undefined {
-  const declared = config.database.restore;
-  return intent.activeColor &&
-    declared &&
-    declared.color === intent.activeColor &&
-    !declared.performedAt
-    ? declared
-    : undefined;
+): DeclaredRestore[] {
+  if (!intent.activeColor) return [];
+  return RESTORED_KEYS.flatMap((key) => {
+    const restore = config[key]?.restore;
+    return restore && restore.color === intent.activeColor && !restore.performedAt
+      ? [{ key, restore }]
+      : [];
+  });
 }
 
 export interface RollbackEditOptions {
   /** What failed: marks the release being left as failed in aitb:releaseHistory. */
   failedAnalysis?: string;
-  /** When the restore this switch completes ran (restoreCompletedBy), from the deployed outputs. */
+  /** When the restores this switch completes ran (restoresCompletedBy), from the deployed outputs. */
   restorePerformedAt?: string;
 }
 
@@ -41,9 +53,14 @@ export function applyRollback(
   if (intent.activeColor) editor.set("activeColor", [], intent.activeColor);
   if (intent.repin) editor.set("slots", [intent.repin.color, "release"], intent.repin.to);
   if (intent.restore) editor.set("database", ["restore"], intent.restore);
-  if (restoreCompletedBy(config, intent) && options.restorePerformedAt) {
-    // The restore has run: its point is history, no longer judged against the retention.
-    editor.set("database", ["restore", "performedAt"], options.restorePerformedAt);
+  for (const [key, restore] of Object.entries(intent.engineRestores)) {
+    editor.set(key, ["restore"], restore);
+  }
+  if (options.restorePerformedAt) {
+    // The restores have run: their points are history, no longer judged against the retention.
+    for (const { key } of restoresCompletedBy(config, intent)) {
+      editor.set(key, ["restore", "performedAt"], options.restorePerformedAt);
+    }
   }
 
   // Keys of the record the request does not set (an old expiry, an old trigger) are removed.

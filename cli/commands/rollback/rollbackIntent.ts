@@ -1,7 +1,8 @@
 import { otherColor, type Color } from "../../../domain/colors";
 import type { ChangeClass } from "../../../domain/change";
 import { triggerById, TRIGGER_CONDITIONS } from "../../../domain/change";
-import type { ParsedStackConfig, RestoreConfig } from "../../../config/schema";
+import type { EngineRestoreConfig, ParsedStackConfig, RestoreConfig } from "../../../config/schema";
+import type { EngineKey } from "../../../domain/influxRestore";
 import { InputError, type InputIssue } from "../../exitCodes";
 import { lastKnownGood } from "../../shared/releaseHistory";
 import { isoInstant } from "../../shared/time";
@@ -21,6 +22,8 @@ export interface RollbackRequest {
   release?: string | true;
   /** Restore the target color's database: an ISO instant, or a release whose snapshot to restore. */
   restore?: string;
+  /** Which databases `restore` restores (`--databases`); PostgreSQL alone by default. */
+  databases?: readonly RestorableDatabase[];
   expires?: string;
   /** Id of a trigger condition of the decision matrix. */
   trigger?: string;
@@ -37,6 +40,16 @@ export interface RollbackRequest {
  */
 export type RollbackKind = "switch" | "full" | "restore" | "extend";
 
+/** The databases a rollback can restore, as `--databases` names them. */
+export const RESTORABLE_DATABASES = ["postgresql", "influxdb", "sql-server"] as const;
+export type RestorableDatabase = (typeof RESTORABLE_DATABASES)[number];
+
+/** The stack config key of each optional engine `--databases` names. */
+const ENGINE_KEYS: Record<Exclude<RestorableDatabase, "postgresql">, EngineKey> = {
+  influxdb: "influxdb",
+  "sql-server": "sqlServer",
+};
+
 export interface RollbackIntent {
   kind: RollbackKind;
   from: { color: Color; release: string };
@@ -45,7 +58,10 @@ export interface RollbackIntent {
   activeColor?: Color;
   /** The re-pin of the target color, when its pin changes. */
   repin?: { color: Color; from: string; to: string };
+  /** The PostgreSQL restore (`aitb:database.restore`), when `--databases` names it. */
   restore?: RestoreConfig;
+  /** The restores of the optional engines (`aitb:influxdb.restore`, `aitb:sqlServer.restore`). */
+  engineRestores: Partial<Record<EngineKey, EngineRestoreConfig>>;
   change: {
     class: ChangeClass;
     reason: string;
@@ -159,17 +175,45 @@ export function rollbackIntent(
       release = request.release;
     }
   }
+  const databases = request.databases ?? ["postgresql"];
+  if (request.databases !== undefined && request.restore === undefined) {
+    issues.push({
+      key: "--databases",
+      message: "names the databases a restore restores; add --restore <time|pin>, or drop it",
+    });
+  }
+  if (databases.length === 0) {
+    issues.push({
+      key: "--databases",
+      message: `names no database; expected one or more of ${RESTORABLE_DATABASES.join(", ")}`,
+    });
+  }
+  for (const database of databases) {
+    if (database === "postgresql") continue;
+    const key = ENGINE_KEYS[database];
+    if (!config[key]) {
+      issues.push({
+        key: "--databases",
+        message: `"${database}": the stack declares no ${database === "influxdb" ? "InfluxDB" : "SQL Server"} (aitb:${key} is absent); drop it from --databases, or declare aitb:${key} first`,
+      });
+    }
+  }
   if (issues.length > 0) throw new InputError("rollback", issues);
 
   const notes: string[] = [];
   const pinned = config.slots[target].release;
   const repin = release !== pinned ? { color: target, from: pinned, to: release } : undefined;
   if (full && !repin) notes.push(`${target} is already pinned to ${release}; no re-pin needed`);
-  const restore =
+  const point =
     request.restore !== undefined
       ? restoreFrom(request.restore, target, request, catalog)
       : undefined;
-  const kind: RollbackKind = restore ? "restore" : repin ? "full" : "switch";
+  const restore = point && databases.includes("postgresql") ? point : undefined;
+  const engineRestores: Partial<Record<EngineKey, EngineRestoreConfig>> = {};
+  for (const database of databases) {
+    if (point && database !== "postgresql") engineRestores[ENGINE_KEYS[database]] = { ...point };
+  }
+  const kind: RollbackKind = point ? "restore" : repin ? "full" : "switch";
   return {
     kind,
     from: { color: active, release: liveRelease },
@@ -177,6 +221,7 @@ export function rollbackIntent(
     activeColor: kind === "restore" ? undefined : target,
     repin,
     restore,
+    engineRestores,
     change: {
       class: request.changeClass,
       reason: request.reason,

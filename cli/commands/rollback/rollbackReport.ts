@@ -18,8 +18,18 @@ export function describeIntent(intent: RollbackIntent): string {
     case "full":
       return `full rollback: ${repinText}, then switch ${from.color} → ${target.color} (live release ${from.release} → ${target.release})`;
     case "restore": {
-      const point = restore?.pointInTime ?? `the snapshot of release ${restore?.fromRelease}`;
-      return `full rollback, step 1 of 2: ${repinText ? `${repinText} and ` : ""}restore ${target.color}'s database to ${point} while ${target.color} stays standby (${from.color} keeps serving)`;
+      const declared = restore ?? Object.values(intent.engineRestores)[0];
+      const point = declared?.pointInTime ?? `the snapshot of release ${declared?.fromRelease}`;
+      const names = [
+        ...(restore ? ["PostgreSQL"] : []),
+        ...(intent.engineRestores.influxdb ? ["InfluxDB"] : []),
+        ...(intent.engineRestores.sqlServer ? ["SQL Server"] : []),
+      ];
+      const what =
+        names.length === 1 && restore
+          ? "database"
+          : `${names.join(" and ")} database${names.length > 1 ? "s" : ""}`;
+      return `full rollback, step 1 of 2: ${repinText ? `${repinText} and ` : ""}restore ${target.color}'s ${what} to ${point} while ${target.color} stays standby (${from.color} keeps serving)`;
     }
     case "extend":
       return `emergency renewed: expires ${intent.renews?.expires ?? "(no expiry)"} → ${intent.change.expires} (${from.color} @ ${from.release} keeps serving, nothing else changes)`;

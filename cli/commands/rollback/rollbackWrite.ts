@@ -15,7 +15,7 @@ import { headRevision } from "./headRevision";
 import type { CommandIo } from "../../shared/io";
 import { assertRestoreDeployed, type DeployedRestore } from "./restoreRun";
 import { commitRollback, planCommit, pushCommand, rollbackBranch } from "./rollbackCommit";
-import { applyRollback } from "./rollbackEdit";
+import { applyRollback, restoresCompletedBy } from "./rollbackEdit";
 import type { RollbackIntent } from "./rollbackIntent";
 import { commitMessage, renderRefusal, renderRollbackReport } from "./rollbackReport";
 import { changedConfigKeys, StackFileEditor } from "./stackEdit";
@@ -95,8 +95,18 @@ export async function judgeAndWrite(change: ChangeToWrite, io: CommandIo): Promi
     now: change.now,
   });
   if (change.restore) {
-    const declared = (judged.base.outputs.deployed as DeployedState | undefined)?.restore ?? "";
-    assertRestoreDeployed(change.restore, declared, change.stack, String(intent.activeColor));
+    const planned = judged.base.outputs.deployed as DeployedState | undefined;
+    for (const { key } of restoresCompletedBy(config, intent)) {
+      const declared =
+        (key === "database" ? planned?.restore : planned?.engineRestores?.[key]) ?? "";
+      assertRestoreDeployed(
+        change.restore,
+        key,
+        declared,
+        change.stack,
+        String(intent.activeColor),
+      );
+    }
   }
 
   const denied = judged.verdict.mandatory > 0;
