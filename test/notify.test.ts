@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { runNotice, type NoticeFlags } from "../cli/commands/notice";
 import { sendStage, type ChannelOutcome, type SendRequest } from "../cli/commands/notice/send";
+import { retryAfterMs } from "../cli/commands/notice/channels";
 import { ledgerFile } from "../cli/commands/notice/sendLedger";
 import type { RollbackNotice } from "../cli/commands/notice/notice";
 import { noticeLines } from "../cli/commands/notice/sendMessage";
@@ -161,6 +162,34 @@ describe("aitb notice --send", () => {
     expect(outcomes["risk-teams"]).toMatchObject({ status: "failed", attempts: 1 });
     expect(outcomes["risk-teams"].detail).toContain("HTTP 404");
     expect(http.to(TEAMS)).toHaveLength(1);
+  });
+
+  test("a 429 is retried no sooner than its Retry-After; one asking past the bound fails at once", async () => {
+    http.behave(TEAMS, { kind: "statuses", statuses: [429], retryAfter: 1 });
+    http.behave("/v2/enqueue", { kind: "statuses", statuses: [429], retryAfter: 60 });
+    http.behave(SLACK, { kind: "statuses", statuses: [429] });
+    const started = Date.now();
+    const outcomes = byChannel(await sendStage(request({ channelTimeoutMs: 3000 }), maskedIo()));
+    const elapsed = Date.now() - started;
+    expect(outcomes["risk-teams"]).toMatchObject({ status: "delivered", attempts: 2 });
+    expect(http.to(TEAMS).map((r) => r.status)).toEqual([429, 200]);
+    expect(outcomes["team-slack"]).toMatchObject({ status: "delivered", attempts: 2 });
+    expect(outcomes["devops-pagerduty"]).toMatchObject({ status: "failed", attempts: 1 });
+    expect(outcomes["devops-pagerduty"].detail).toContain("HTTP 429");
+    expect(outcomes["devops-pagerduty"].detail).toContain("the receiver asked to retry after 60 s");
+    expect(http.to("/v2/enqueue")).toHaveLength(1);
+    // Teams waited its second; nothing waited for PagerDuty's minute.
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  test("Retry-After reads as seconds or as an HTTP date", () => {
+    const now = Date.parse("2026-11-28T15:00:00Z");
+    expect(retryAfterMs("120", now)).toBe(120_000);
+    expect(retryAfterMs("Sat, 28 Nov 2026 15:00:30 GMT", now)).toBe(30_000);
+    expect(retryAfterMs("Sat, 28 Nov 2026 14:59:00 GMT", now)).toBe(0);
+    expect(retryAfterMs("soon", now)).toBeUndefined();
+    expect(retryAfterMs(null, now)).toBeUndefined();
   });
 
   test("an SMTP 451 (transient) is retried, then the mail is delivered once", async () => {

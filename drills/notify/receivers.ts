@@ -17,8 +17,11 @@ export interface RecordedRequest {
 }
 
 export type Behaviour =
-  /** Answer these statuses in turn, then 200 (Slack: "ok"; PagerDuty: 202 with a dedup key). */
-  | { kind: "statuses"; statuses: number[] }
+  /**
+   * Answer these statuses in turn, then 200 (Slack: "ok"; PagerDuty: 202 with a dedup key); with
+   * `retryAfter`, each of them carries that Retry-After header (seconds), as a rate limit does.
+   */
+  | { kind: "statuses"; statuses: number[]; retryAfter?: number }
   /** Never answer (a channel that hangs). */
   | { kind: "hang" };
 
@@ -72,7 +75,11 @@ export async function startHttpReceiver(host = "127.0.0.1"): Promise<HttpReceive
           ? { status: queued, text: `receiver answers ${queued}` }
           : successBody(path, body);
       requests.push({ path, headers: req.headers, body, status: answer.status });
-      res.writeHead(answer.status, { "Content-Type": "text/plain" });
+      const retryAfter =
+        queued !== undefined && behaviour?.kind === "statuses" && behaviour.retryAfter !== undefined
+          ? { "Retry-After": String(behaviour.retryAfter) }
+          : {};
+      res.writeHead(answer.status, { "Content-Type": "text/plain", ...retryAfter });
       res.end(answer.text);
     });
   });

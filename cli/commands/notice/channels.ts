@@ -16,6 +16,8 @@ export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** How long the receiver asked to wait before the next attempt (its Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "DeliveryError";
@@ -45,11 +47,37 @@ function networkReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function httpFailure(status: number, statusText: string, body: string): DeliveryError {
+/**
+ * Retry-After as milliseconds: delay-seconds or an HTTP date (RFC 9110 section 10.2.3); undefined
+ * when absent or unreadable.
+ */
+export function retryAfterMs(
+  header: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * A receiver's refusal. A 5xx, and a 429 (rate limited: Slack answers posts over its limit with
+ * 429 and Retry-After, docs.slack.dev/apis/web-api/rate-limits; the PagerDuty Events API v2 with
+ * 429 "too many requests", to be retried later) are worth retrying; any other 4xx is not.
+ */
+function httpFailure(
+  status: number,
+  statusText: string,
+  body: string,
+  retryAfter?: string | null,
+): DeliveryError {
   const snippet = body.replace(/\s+/g, " ").trim().slice(0, 120);
   return new DeliveryError(
     `HTTP ${status} ${statusText}${snippet ? `: ${snippet}` : ""}`,
-    status >= 500,
+    status >= 500 || status === 429,
+    retryAfterMs(retryAfter),
   );
 }
 
@@ -67,7 +95,14 @@ async function postJson(url: string, body: unknown, timeoutMs: number): Promise<
     throw new DeliveryError(networkReason(error), true);
   }
   const text = await response.text().catch(() => "");
-  if (!response.ok) throw httpFailure(response.status, response.statusText, text);
+  if (!response.ok) {
+    throw httpFailure(
+      response.status,
+      response.statusText,
+      text,
+      response.headers.get("retry-after"),
+    );
+  }
   return `HTTP ${response.status}`;
 }
 

@@ -34,6 +34,7 @@ export async function withRetries(
   let attempts = 0;
   let wait = budget.firstWaitMs;
   let last = "no attempt";
+  let askedToWait: number | undefined;
   while (left() >= MIN_ATTEMPT_MS) {
     attempts += 1;
     try {
@@ -44,15 +45,22 @@ export async function withRetries(
         error instanceof DeliveryError ? error : new DeliveryError(String(error), false);
       last = failure.message;
       if (!failure.retryable) return { ok: false, attempts, why: last, ms: Date.now() - started };
+      askedToWait = failure.retryAfterMs;
     }
-    if (left() < wait + MIN_ATTEMPT_MS) break;
-    await sleep(wait);
+    // A receiver that says when to come back (Retry-After) is not asked again sooner.
+    const pause = Math.max(wait, askedToWait ?? 0);
+    if (left() < pause + MIN_ATTEMPT_MS) break;
+    await sleep(pause);
     wait = Math.min(wait * 2, budget.maxWaitMs);
   }
+  const asked =
+    askedToWait !== undefined && askedToWait > left()
+      ? ` (the receiver asked to retry after ${Math.ceil(askedToWait / 1000)} s)`
+      : "";
   return {
     ok: false,
     attempts,
-    why: `${last}; gave up within the ${budget.totalMs / 1000} s bound`,
+    why: `${last}; gave up within the ${budget.totalMs / 1000} s bound${asked}`,
     ms: Date.now() - started,
   };
 }
