@@ -472,4 +472,32 @@ describe("the notice's status, from observations only", () => {
     expect(unverified.dataIntegrity).toMatch(/^COMPROMISED: the restore check failed/);
     expect(unverified.trading).toMatch(/^UNVERIFIED: /);
   });
+
+  test("an InfluxDB restore is named in the notice and keeps it at CHECKING: aitb verify does not check it", async () => {
+    const file = path.join(dir, "Pulumi.dev.yaml");
+    fs.writeFileSync(file, `${fs.readFileSync(file, "utf8").trimEnd()}\n  aitb:influxdb: {}\n`);
+    await rollback({
+      restore: "2026.11.3",
+      databases: ["influxdb"],
+      class: "emergency",
+      expires: "2h",
+      trigger: "data-loss",
+    });
+    const source = readStackSource(dir, "dev");
+    const plan = await planStack({ source, now: new Date() });
+    const config = validateStackConfig(source.values, new Date());
+    const built = buildNotice({
+      plan,
+      config,
+      verification: [bot("blue", LIVE), bot("green", PAPER), ...HEALTHY_BLUE],
+    });
+    expect(built.status.dataIntegrity).toBe(
+      "CHECKING: InfluxDB restore of green into aitb-dev-influxdb/aitb_trading_restore_release_2026_11_3 from the backup of release 2026.11.3 (not checked by aitb verify: compare it with the live database's counts); every check of the services that use the database on blue passed (3)",
+    );
+    expect(built.status.dataIntegrity).not.toContain("changes no database");
+    expect(built.details.rollbackType).toContain("InfluxDB restore on green");
+    expect(built.nextSteps.join("\n")).toContain(
+      "Check the restored database of green (compare the counts with the live database), then switch to it: aitb rollback --stack dev --class emergency",
+    );
+  });
 });

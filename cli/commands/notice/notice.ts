@@ -7,6 +7,7 @@ import type { ParsedStackConfig } from "../../../config/schema";
 import { triggerById } from "../../../domain/change";
 import { otherColor } from "../../../domain/colors";
 import { resolveRestorePoint } from "../../../domain/restore";
+import { engineRestorePoint, type EngineKey } from "../../../domain/influxRestore";
 import { resolveServiceSettings } from "../../../domain/deployment";
 import { SERVICE_NAMES, type ServiceName } from "../../../domain/services";
 import type { Plan } from "../../engine/plan";
@@ -139,6 +140,35 @@ function restoreDescription(
   return `restore of ${restore.color}'s database into ${target} from ${from}`;
 }
 
+const ENGINE_NAMES: Record<EngineKey, string> = { influxdb: "InfluxDB", sqlServer: "SQL Server" };
+
+/** The declared restores of the optional engines, each with its engine's name. */
+function engineRestoresOf(config: ParsedStackConfig) {
+  return (Object.keys(ENGINE_NAMES) as EngineKey[]).flatMap((key) => {
+    const engine = config[key];
+    return engine?.restore ? [{ key, engine, restore: engine.restore }] : [];
+  });
+}
+
+/**
+ * What each declared engine restore does, in words. `aitb verify` checks only the PostgreSQL
+ * restore against its manifest; an engine's restore is compared by hand (`aitb drill influxdb`
+ * shows the point counts per measurement), so it keeps the notice at CHECKING until then.
+ */
+function engineRestoreDescriptions(plan: Plan, config: ParsedStackConfig): string[] {
+  const deployed = (
+    plan.outputs.deployed as { engineRestores?: Record<string, string> } | undefined
+  )?.engineRestores;
+  return engineRestoresOf(config).map(({ key, engine, restore }) => {
+    const recorded = deployed?.[key]?.split(":", 2)[1];
+    const target = recorded ?? engineRestorePoint(engine, restore, config.releaseHistory).target;
+    const from = restore.pointInTime
+      ? `the newest backup at or before ${restore.pointInTime}`
+      : `the backup of release ${restore.fromRelease}`;
+    return `${ENGINE_NAMES[key]} restore of ${restore.color} into ${target} from ${from} (not checked by aitb verify: compare it with the live database's counts)`;
+  });
+}
+
 function usesDatabase(config: ParsedStackConfig, service: string | undefined): boolean {
   return (
     (SERVICE_NAMES as readonly string[]).includes(service ?? "") &&
@@ -155,9 +185,17 @@ function dataIntegrity(input: NoticeInput): string {
   const restore = config.database.restore;
   const snapshots = (plan.outputs.backupLocations as Record<string, unknown> | undefined)
     ?.databaseSnapshots;
-  const change = restore
-    ? restoreDescription(plan, config, restore)
-    : `this rollback changes no database${typeof snapshots === "string" ? `; pre-switch snapshot kept at ${snapshots}` : ""}`;
+  const engines = engineRestoreDescriptions(plan, config);
+  const change = [
+    restore
+      ? restoreDescription(plan, config, restore)
+      : engines.length === 0
+        ? `this rollback changes no database${typeof snapshots === "string" ? `; pre-switch snapshot kept at ${snapshots}` : ""}`
+        : "",
+    ...engines,
+  ]
+    .filter(Boolean)
+    .join("; ");
   const databaseChecks = (verification ?? []).filter(
     (result) =>
       result.color === plan.activeColor &&
@@ -181,6 +219,7 @@ function dataIntegrity(input: NoticeInput): string {
   }
   const passed = `every check of the services that use the database on ${plan.activeColor} passed (${databaseChecks.length})`;
   if (restore && !restoreCheck) return `CHECKING: ${change} not checked yet; ${passed}`;
+  if (engines.length > 0) return `CHECKING: ${change}; ${passed}`;
   return `VERIFIED: ${passed}${restore && restoreCheck ? `; restore checked: ${restoreCheck.detail}` : ""}; ${change}`;
 }
 
@@ -224,7 +263,13 @@ export function buildNotice(input: NoticeInput): RollbackNotice {
     switched ? `blue/green switch ${previous.color} → ${current.color}` : "no switch",
     previous.release !== current.release ? `release ${previous.release} → ${current.release}` : "",
     restore ? `database restore on ${restore.color}` : "",
+    ...engineRestoresOf(config).map(
+      ({ key, restore: declared }) => `${ENGINE_NAMES[key]} restore on ${declared.color}`,
+    ),
   ].filter(Boolean);
+  const pending = [restore, ...engineRestoresOf(config).map((engine) => engine.restore)].find(
+    (declared) => declared !== undefined && declared.color !== plan.activeColor,
+  );
 
   const alarm = input.verification && twoLiveBots(input.verification, plan.activeColor);
   const nextSteps = [
@@ -232,8 +277,8 @@ export function buildNotice(input: NoticeInput): RollbackNotice {
     input.verification
       ? `Post-rollback verification ran: ${input.verification.filter((r) => r.ok).length}/${input.verification.length} checks passed; re-run ${commandLine(["aitb", "verify", "--stack", plan.stack])} after any further change`
       : `Run the post-rollback verification: ${commandLine(["aitb", "verify", "--stack", plan.stack])}`,
-    restore && restore.color !== plan.activeColor
-      ? `Check the restored database of ${restore.color} (aitb verify reports it against its snapshot's manifest), then switch to it: ${commandLine(restoreSwitchArgs({ stack: plan.stack, color: restore.color, change }))}`
+    pending
+      ? `Check the restored database${(restore ? 1 : 0) + engineRestoresOf(config).length > 1 ? "s" : ""} of ${pending.color} (${restore ? "aitb verify reports PostgreSQL's against its snapshot's manifest" : "compare the counts with the live database"}), then switch to it: ${commandLine(restoreSwitchArgs({ stack: plan.stack, color: pending.color, change }))}`
       : `Keep ${otherColor(plan.activeColor)} @ ${plan.releases[otherColor(plan.activeColor)]} deployed as the warm standby for forensics; do not re-pin it until the root cause is known`,
     `Full incident report with root cause analysis for ${incident}${changedAt ? ` by ${at(changedAt, 4)}` : " within 4 hours"}`,
   ];

@@ -41,12 +41,22 @@ function slotsOf(config: Record<string, unknown>): Record<string, string> {
   );
 }
 
+/** The keys that declare a restore, and the database each names. */
+const RESTORE_KEYS = [
+  ["aitb:database", ""],
+  ["aitb:influxdb", "InfluxDB "],
+  ["aitb:sqlServer", "SQL Server "],
+] as const;
+
+/** Every declared restore of the version, PostgreSQL's first: "<color> from <point>". */
 function restoreOf(config: Record<string, unknown>): string | undefined {
-  const restore = (config["aitb:database"] as { restore?: Record<string, unknown> } | undefined)
-    ?.restore;
-  if (!restore) return undefined;
-  const from = text(restore.pointInTime) ?? `snapshot of ${text(restore.fromRelease) ?? "?"}`;
-  return `${text(restore.color) ?? "?"} from ${from}`;
+  const declared = RESTORE_KEYS.flatMap(([key, name]) => {
+    const restore = (config[key] as { restore?: Record<string, unknown> } | undefined)?.restore;
+    if (!restore) return [];
+    const from = text(restore.pointInTime) ?? `snapshot of ${text(restore.fromRelease) ?? "?"}`;
+    return [`${name}${text(restore.color) ?? "?"} from ${from}`];
+  });
+  return declared.length > 0 ? declared.join("; ") : undefined;
 }
 
 /** The versions of the stack file, oldest first (the working tree last when it differs). */
