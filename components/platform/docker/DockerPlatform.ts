@@ -44,10 +44,12 @@ import {
   restoreScript,
 } from "./scripts";
 import { dockerCliEnv, DockerHostError, resolveDockerHost, type DockerHost } from "./dockerHost";
-import { DockerInfluxdb, type DockerEngineGround } from "./influxdb";
+import { DockerInfluxdb } from "./influxdb";
+import type { DockerEngineGround } from "./engineSteps";
 import { DockerSqlServer } from "./sqlServer";
 import { dockerLogCopyScript } from "./logs";
 import { LOG_DIR_ENV, LOG_MOUNT } from "../../../contract/logs";
+import { restoreStepEnvironment } from "../restoreEnvironment";
 
 const PROXY_CONTAINER_PORT = 80;
 const POSTGRES_PORT = 5432;
@@ -553,17 +555,13 @@ export class DockerPlatform implements Platform {
           notAfter: request.point.instant?.toISOString(),
         }),
         triggers: [target],
-        environment: this.dockerEnv({
-          AITB_ROLE: "restore",
-          AITB_RESTORE_COLOR: request.color,
-          AITB_RESTORE_REASON: request.reason,
-          AITB_INCIDENT: request.incident,
-          AITB_RESTORE_TARGET: target,
-          AITB_LIVE_DATABASE: db.name,
-          AITB_RESTORE_POINT: request.point.instant?.toISOString() ?? "",
-          AITB_RESTORE_RELEASE: request.point.release ?? "",
-          AITB_BACKUP_RETENTION_DAYS: String(db.backupRetentionDays),
-        }),
+        environment: this.dockerEnv(
+          restoreStepEnvironment(request, {
+            target,
+            database: db.name,
+            backupRetentionDays: db.backupRetentionDays,
+          }),
+        ),
       },
       { parent, dependsOn: [forensic], retainOnDelete: true },
     );

@@ -1,8 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import * as command from "@pulumi/command";
-import { ENGINE_ENV, ENGINE_MARKER } from "../../../contract/resources";
-import { LABEL, type Role } from "../../../domain/labels";
 import type { InfluxdbConfig } from "../../../config/schema";
 import type {
   BackupHandle,
@@ -12,31 +9,14 @@ import type {
   SnapshotRequest,
   StatefulEngine,
 } from "../types";
+import {
+  engineLabels,
+  forensicThenRestore,
+  preSwitchBackup,
+  type DockerEngineGround,
+  type EngineStepsOf,
+} from "./engineSteps";
 import { influxForensicScript, influxRestoreScript, influxSnapshotScript } from "./influxScripts";
-
-/** What an optional engine on the Docker target stands on: the platform's provider, network and host folders. */
-export interface DockerEngineGround {
-  prefix: string;
-  stack: string;
-  /** Host folder of the backups, mounted at /backups. */
-  backupRoot: string;
-  opts(parent: pulumi.Resource, extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions;
-  networkName(): pulumi.Output<string>;
-  /** A command's environment with DOCKER_HOST for the provider's daemon. */
-  dockerEnv(own: Record<string, pulumi.Input<string>>): Record<string, pulumi.Input<string>>;
-}
-
-export function engineLabels(
-  ground: DockerEngineGround,
-  engine: StatefulEngine["engine"],
-  role: Role,
-): { label: string; value: string }[] {
-  return Object.entries({
-    [LABEL.role]: role,
-    [LABEL.stack]: ground.stack,
-    [ENGINE_MARKER]: engine,
-  }).map(([label, value]) => ({ label, value }));
-}
 
 const INFLUX_PORT = 8086;
 
@@ -100,77 +80,48 @@ export class DockerInfluxdb implements StatefulEngine {
     };
   }
 
+  private steps(parent: pulumi.Resource): EngineStepsOf {
+    return { ground: this.ground, engine: this.engine, name: "influxdb", parent };
+  }
+
   snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle {
-    const liveRelease = pulumi.output(request.liveRelease).apply((release) => release ?? "");
-    const backup = new command.local.Command(
-      "influxdb-pre-switch-backup",
-      {
-        create: influxSnapshotScript({ container: this.containerName, database: this.config.name }),
-        triggers: [request.switchKey],
-        environment: this.ground.dockerEnv({
-          AITB_ROLE: "backup",
-          [ENGINE_ENV]: this.engine,
-          AITB_LIVE_RELEASE: liveRelease,
-        }),
-      },
-      { parent, dependsOn: request.database.resources },
-    );
+    const script = influxSnapshotScript({
+      container: this.containerName,
+      database: this.config.name,
+    });
     return {
       location: pulumi.output(
         `${this.ground.backupRoot}/<release>/influxdb-pre-switch-<UTC time>/`,
       ),
-      resources: [backup],
+      resources: [preSwitchBackup(this.steps(parent), script, request)],
     };
   }
 
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle {
     const { config } = this;
     const target = request.point.target;
-    const forensic = new command.local.Command(
-      "influxdb-forensic-copy",
+    const { forensic, restore } = forensicThenRestore(
+      this.steps(parent),
       {
-        create: influxForensicScript({
+        forensic: influxForensicScript({
           container: this.containerName,
           database: config.name,
           label: target,
         }),
-        triggers: [target, request.incident],
-        environment: this.ground.dockerEnv({
-          AITB_ROLE: "forensic-copy",
-          [ENGINE_ENV]: this.engine,
-          AITB_INCIDENT: request.incident,
-        }),
-      },
-      {
-        parent,
-        dependsOn: [...(this.container ? [this.container] : []), ...(request.after ?? [])],
-      },
-    );
-    const restore = new command.local.Command(
-      "influxdb-restore",
-      {
-        create: influxRestoreScript({
+        restore: influxRestoreScript({
           container: this.containerName,
           database: config.name,
           target,
           release: request.point.release,
           notAfter: request.point.instant?.toISOString(),
         }),
-        triggers: [target],
-        environment: this.ground.dockerEnv({
-          AITB_ROLE: "restore",
-          [ENGINE_ENV]: this.engine,
-          AITB_RESTORE_COLOR: request.color,
-          AITB_RESTORE_REASON: request.reason,
-          AITB_INCIDENT: request.incident,
-          AITB_RESTORE_TARGET: target,
-          AITB_LIVE_DATABASE: config.name,
-          AITB_RESTORE_POINT: request.point.instant?.toISOString() ?? "",
-          AITB_RESTORE_RELEASE: request.point.release ?? "",
-          AITB_BACKUP_RETENTION_DAYS: String(config.backupRetentionDays),
-        }),
       },
-      { parent, dependsOn: [forensic], retainOnDelete: true },
+      request,
+      {
+        database: config.name,
+        backupRetentionDays: config.backupRetentionDays,
+        container: this.container,
+      },
     );
     return {
       identity: `${this.containerName}/${target}`,

@@ -1,7 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import * as command from "@pulumi/command";
-import { ENGINE_ENV } from "../../../contract/resources";
 import type { SqlServerConfig } from "../../../config/schema";
 import type {
   BackupHandle,
@@ -11,7 +9,13 @@ import type {
   SnapshotRequest,
   StatefulEngine,
 } from "../types";
-import { engineLabels, type DockerEngineGround } from "./influxdb";
+import {
+  engineLabels,
+  forensicThenRestore,
+  preSwitchBackup,
+  type DockerEngineGround,
+  type EngineStepsOf,
+} from "./engineSteps";
 import {
   sqlServerForensicScript,
   sqlServerRestoreScript,
@@ -93,80 +97,48 @@ export class DockerSqlServer implements StatefulEngine {
     };
   }
 
+  private steps(parent: pulumi.Resource): EngineStepsOf {
+    return { ground: this.ground, engine: this.engine, name: "sqlserver", parent };
+  }
+
   snapshot(request: SnapshotRequest, parent: pulumi.Resource): BackupHandle {
-    const liveRelease = pulumi.output(request.liveRelease).apply((release) => release ?? "");
-    const backup = new command.local.Command(
-      "sqlserver-pre-switch-backup",
-      {
-        create: sqlServerSnapshotScript({
-          container: this.containerName,
-          database: this.config.name,
-        }),
-        triggers: [request.switchKey],
-        environment: this.ground.dockerEnv({
-          AITB_ROLE: "backup",
-          [ENGINE_ENV]: this.engine,
-          AITB_LIVE_RELEASE: liveRelease,
-        }),
-      },
-      { parent, dependsOn: request.database.resources },
-    );
+    const script = sqlServerSnapshotScript({
+      container: this.containerName,
+      database: this.config.name,
+    });
     return {
       location: pulumi.output(
         `${this.ground.backupRoot}/sqlserver/<release>/{full,log}-<UTC time>`,
       ),
-      resources: [backup],
+      resources: [preSwitchBackup(this.steps(parent), script, request)],
     };
   }
 
   restore(request: RestoreRequest, parent: pulumi.Resource): RestoreHandle {
     const { config } = this;
     const target = request.point.target;
-    const forensic = new command.local.Command(
-      "sqlserver-forensic-copy",
+    const { forensic, restore } = forensicThenRestore(
+      this.steps(parent),
       {
-        create: sqlServerForensicScript({
+        forensic: sqlServerForensicScript({
           container: this.containerName,
           database: config.name,
           label: target,
         }),
-        triggers: [target, request.incident],
-        environment: this.ground.dockerEnv({
-          AITB_ROLE: "forensic-copy",
-          [ENGINE_ENV]: this.engine,
-          AITB_INCIDENT: request.incident,
-        }),
-      },
-      {
-        parent,
-        dependsOn: [...(this.container ? [this.container] : []), ...(request.after ?? [])],
-      },
-    );
-    const restore = new command.local.Command(
-      "sqlserver-restore",
-      {
-        create: sqlServerRestoreScript({
+        restore: sqlServerRestoreScript({
           container: this.containerName,
           live: config.name,
           target,
           release: request.point.release,
           notAfter: request.point.instant?.toISOString(),
         }),
-        triggers: [target],
-        environment: this.ground.dockerEnv({
-          AITB_ROLE: "restore",
-          [ENGINE_ENV]: this.engine,
-          AITB_RESTORE_COLOR: request.color,
-          AITB_RESTORE_REASON: request.reason,
-          AITB_INCIDENT: request.incident,
-          AITB_RESTORE_TARGET: target,
-          AITB_LIVE_DATABASE: config.name,
-          AITB_RESTORE_POINT: request.point.instant?.toISOString() ?? "",
-          AITB_RESTORE_RELEASE: request.point.release ?? "",
-          AITB_BACKUP_RETENTION_DAYS: String(config.backupRetentionDays),
-        }),
       },
-      { parent, dependsOn: [forensic], retainOnDelete: true },
+      request,
+      {
+        database: config.name,
+        backupRetentionDays: config.backupRetentionDays,
+        container: this.container,
+      },
     );
     return {
       identity: `${this.containerName}/${target}`,

@@ -53,6 +53,7 @@ import {
   PostgresCluster,
   PostgresServer,
 } from "./resources";
+import { restoreStepEnvironment } from "../restoreEnvironment";
 
 /** Where a program is looked for when aitb:loopback.nginx is not set. */
 const NGINX_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/usr/bin"];
@@ -431,15 +432,11 @@ export class LoopbackPlatform implements Platform {
           notAfter: request.point.instant?.toISOString(),
         }),
         environment: {
-          AITB_ROLE: "restore",
-          AITB_RESTORE_COLOR: request.color,
-          AITB_RESTORE_REASON: request.reason,
-          AITB_INCIDENT: request.incident,
-          AITB_RESTORE_TARGET: target,
-          AITB_LIVE_DATABASE: db.name,
-          AITB_RESTORE_POINT: request.point.instant?.toISOString() ?? "",
-          AITB_RESTORE_RELEASE: request.point.release ?? "",
-          AITB_BACKUP_RETENTION_DAYS: String(db.backupRetentionDays),
+          ...restoreStepEnvironment(request, {
+            target,
+            database: db.name,
+            backupRetentionDays: db.backupRetentionDays,
+          }),
           ...this.databaseEnvironment(),
         },
         secretEnvironment: this.databaseSecrets(),
