@@ -23,6 +23,35 @@ export function commandLine(args: readonly string[]): string {
   return args.map(shellQuote).join(" ");
 }
 
+/**
+ * The words of a command line as a POSIX shell splits them, for the lines `commandLine` prints:
+ * plain words, '...' quoting and `\` escapes, up to a `#` comment. The inverse of `commandLine`.
+ */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i];
+    if (char === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`unterminated quote in: ${line}`);
+      word = (word ?? "") + line.slice(i + 1, end);
+      i = end;
+    } else if (char === "\\" && i + 1 < line.length) {
+      word = (word ?? "") + line[++i];
+    } else if (/\s/.test(char)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (char === "#" && word === undefined) {
+      break;
+    } else {
+      word = (word ?? "") + char;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
 /** Characters nginx reads as one literal token, without quotes and without variables. */
 const NGINX_PLAIN = /^[A-Za-z0-9._~:/@%+=,*-]+$/;
 

@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { commandLine, shellQuote, shellWords } from "../domain/quote";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
@@ -44,35 +45,8 @@ interface Workspace {
   outputsFile: string;
 }
 
-function quote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 function shown(command: string[]): string {
-  return command.map(quote).join(" ");
-}
-
-/** The words of a printed command line: plain words and '...' quoting, up to a `#` comment. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i];
-    if (char === "'") {
-      const end = line.indexOf("'", i + 1);
-      word = (word ?? "") + line.slice(i + 1, end);
-      i = end;
-    } else if (/\s/.test(char)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (char === "#" && word === undefined) {
-      break;
-    } else {
-      word = (word ?? "") + char;
-    }
-  }
-  if (word !== undefined) words.push(word);
-  return words;
+  return commandLine(command);
 }
 
 /**
@@ -126,7 +100,7 @@ function workspace(): Workspace {
   const outputsFile = path.join(bin, "outputs.json");
   fs.writeFileSync(
     path.join(bin, "pulumi"),
-    `#!/bin/sh\nif [ "$1 $2" = "stack output" ] && [ -f ${quote(outputsFile)} ]; then cat ${quote(outputsFile)}; exit 0; fi\necho "error: no Pulumi backend in this bench (pulumi $*)" >&2\nexit 255\n`,
+    `#!/bin/sh\nif [ "$1 $2" = "stack output" ] && [ -f ${shellQuote(outputsFile)} ]; then cat ${shellQuote(outputsFile)}; exit 0; fi\necho "error: no Pulumi backend in this bench (pulumi $*)" >&2\nexit 255\n`,
     { mode: 0o755 },
   );
   for (const file of STACK_FILES) fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));

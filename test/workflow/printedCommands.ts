@@ -2,34 +2,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { shellQuote } from "../../domain/quote";
-import { tempProject } from "./support";
+import { shellQuote, shellWords } from "../../domain/quote";
 
-/** The words of a command line as a POSIX shell splits them: plain words and '...' quoting. */
-export function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i];
-    if (char === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unterminated quote in: ${line}`);
-      word = (word ?? "") + line.slice(i + 1, end);
-      i = end;
-    } else if (char === "\\" && i + 1 < line.length) {
-      word = (word ?? "") + line[++i];
-    } else if (/\s/.test(char)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (char === "#" && word === undefined) {
-      break;
-    } else {
-      word = (word ?? "") + char;
-    }
-  }
-  if (word !== undefined) words.push(word);
-  return words;
-}
+export { shellWords };
+import { tempProject } from "./support";
 
 /** Every `aitb ...` command a report prints: its next steps and the hints in parentheses. */
 export function printedAitbCommands(report: string): string[][] {
