@@ -203,6 +203,57 @@ describe("aitb data archive", () => {
   });
 });
 
+describe("aitb data on an Azure stack: the archive containers through the Azure CLI", () => {
+  test("archive writes the day to the folder given and prints its uploads, none over a blob", async () => {
+    const folder = path.join(root, "azure-day");
+    const io = captureIo(root);
+    const code = await runDataArchive(
+      {
+        stack: "staging",
+        date: DAY,
+        types: ["candles", "trades"],
+        databaseUrl: url,
+        archives: folder,
+      },
+      io,
+    );
+    expect(io.stderr()).toBe("");
+    expect(code).toBe(0);
+    expect(fs.existsSync(path.join(folder, archiveFile("trades", DAY)))).toBe(true);
+    const out = io.stdout();
+    const shown = path.relative(process.cwd(), folder);
+    for (const type of ["candles", "trades"]) {
+      expect(out).toContain(
+        `az storage blob upload --account-name aitbstagingdata --container-name ${type} --name ${DAY}.parquet --file ${shown}/${type}/${DAY}.parquet --overwrite false --auth-mode login`,
+      );
+      expect(out).toContain(
+        `--container-name ${type} --name manifests/${DAY}.json --file ${shown}/manifests/${DAY}.json --overwrite false`,
+      );
+    }
+    expect(out).not.toContain("--container-name orderbook");
+    expect(out).not.toContain(PASSWORD);
+  });
+
+  test("restore without --archives prints the downloads that make the folder, and changes nothing", async () => {
+    const before = fs.readFileSync(stackFile(root, "staging"), "utf8");
+    const io = captureIo(root);
+    const code = await runDataRestore(flags({ stack: "staging", types: ["orderbook"] }), io);
+    expect(code).toBe(2);
+    const err = io.stderr();
+    expect(err).toContain("--archives: an Azure stack keeps its archives in blob containers");
+    expect(err).toContain(
+      `az storage blob download --account-name aitbstagingdata --container-name orderbook --name ${DAY}.parquet --file archives-${DAY}/orderbook/${DAY}.parquet --auth-mode login`,
+    );
+    expect(err).toContain(
+      `--container-name orderbook --name manifests/${DAY}.json --file archives-${DAY}/manifests/${DAY}.json`,
+    );
+    expect(err).toContain(
+      `aitb data restore --stack staging --date ${DAY} --types orderbook --archives archives-${DAY}`,
+    );
+    expect(fs.readFileSync(stackFile(root, "staging"), "utf8")).toBe(before);
+  });
+});
+
 describe("aitb data restore --dry-run", () => {
   test("checks files and rows, says where it would restore and what it would write, touches nothing", async () => {
     const before = fs.readFileSync(stackFile(root, "dev"), "utf8");

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as os from "node:os";
 import { Command, Option } from "commander";
 import { TRADING_DATA_TYPES, type TradingDataType } from "../../../contract/tradingData";
@@ -13,7 +14,7 @@ import { editedFile } from "../rollback/rollbackWrite";
 import { verifyArchiveFiles } from "./archiveCheck";
 import { writeArchive } from "./archiveWrite";
 import { tradingCalendar } from "./calendar";
-import { archivesOf, dayArg, typesArg } from "./options";
+import { archivesOf, azureUploads, dayArg, typesArg } from "./options";
 import { DATABASE_URL_ENV, databaseUrl } from "./pg";
 import { judgeRepoint, repointLines, writeRepoint } from "./repoint";
 import { nextSchema, restoreArchive, type RestoreOutcome } from "./restoreImport";
@@ -76,7 +77,11 @@ export async function runDataRestore(flags: DataRestoreFlags, io: CommandIo): Pr
       }
       const url = databaseUrl(COMMAND, flags.databaseUrl);
       const edited = editedFile(io, flags, writtenAt);
-      const archives = archivesOf(COMMAND, io.root, edited.config, flags.archives);
+      const archives = archivesOf(COMMAND, io.root, edited.config, flags.archives, {
+        stack: flags.stack,
+        day: flags.date,
+        types: flags.types,
+      });
       const calendar = tradingCalendar(flags.stack);
       const frame = tradingDayFrame(calendar, flags.date);
       if (frame.sessions.length === 0) {
@@ -180,7 +185,8 @@ export async function runDataArchive(flags: DataArchiveFlags, io: CommandIo): Pr
       const now = io.clock?.() ?? new Date();
       const url = databaseUrl("data archive", flags.databaseUrl);
       const edited = editedFile(io, flags, now);
-      const archives = archivesOf("data archive", io.root, edited.config, flags.archives);
+      const day = { stack: flags.stack, day: flags.date, types: flags.types };
+      const archives = archivesOf("data archive", io.root, edited.config, flags.archives, day);
       const frame = tradingDayFrame(tradingCalendar(flags.stack), flags.date);
       const manifest = await writeArchive({
         url,
@@ -194,8 +200,19 @@ export async function runDataArchive(flags: DataArchiveFlags, io: CommandIo): Pr
         const entry = manifest.types[type];
         return `  ${type}: ${entry?.rows ?? 0} rows, ${entry?.bytes ?? 0} bytes in ${entry?.file}`;
       });
+      const uploads =
+        edited.config.target === "azure"
+          ? [
+              "  upload it to the stack's archive containers (a blob that exists is not replaced):",
+              ...azureUploads(
+                edited.config,
+                day,
+                path.relative(process.cwd(), archives) || ".",
+              ).map((line) => `    ${line}`),
+            ]
+          : [];
       io.out(
-        `aitb data archive: ${flags.date} of ${edited.config.tradingData.schema} into ${archives} (${manifest.symbols.length} symbols)\n${lines.join("\n")}\n`,
+        `aitb data archive: ${flags.date} of ${edited.config.tradingData.schema} into ${archives} (${manifest.symbols.length} symbols)\n${[...lines, ...uploads].join("\n")}\n`,
       );
       return EXIT.ok;
     },

@@ -2,9 +2,14 @@ import * as path from "node:path";
 import { InvalidArgumentError } from "commander";
 import {
   TRADING_DATA_TYPES,
+  archiveFile,
   archivesRoot,
+  manifestFile,
   type TradingDataType,
 } from "../../../contract/tradingData";
+import { azureNames } from "../../../components/platform/azure/names";
+import { blobDownloadCommand, blobUploadCommand, type BlobRef } from "../../shared/azureBlobs";
+import { commandLine } from "../../../domain/quote";
 import { isIsoDate } from "../../../domain/calendar";
 import type { ParsedStackConfig } from "../../../config/schema";
 import { InputError } from "../../exitCodes";
@@ -30,23 +35,100 @@ export function dayArg(value: string): string {
   return value;
 }
 
+/** The day an archive command works on: the stack, the day and the types asked for. */
+export interface ArchiveDay {
+  stack: string;
+  day: string;
+  types: readonly TradingDataType[];
+}
+
 /**
- * Where the stack's archives are read from: `--archives`, else `<aitb:backups.root>/archives`
- * (Docker and loopback). Azure keeps them in blob containers: download the day first.
+ * The blobs of a day on an Azure stack, each with its path under an archives folder: one
+ * container per type (aitb:backups.archives) holds `<day>.parquet` and the day's manifest
+ * `manifests/<day>.json` (the program's `archives` output says the same).
+ */
+export function azureArchiveBlobs(
+  config: ParsedStackConfig,
+  request: ArchiveDay,
+): { data: { ref: BlobRef; relative: string }[]; manifests: BlobRef[] } {
+  if (!config.azure) throw new Error("an Azure stack without aitb:azure");
+  const account = azureNames(request.stack, config.azure).storageAccount;
+  return {
+    data: request.types.map((type) => ({
+      ref: { account, container: type, blob: `${request.day}.parquet` },
+      relative: archiveFile(type, request.day),
+    })),
+    manifests: request.types.map((type) => ({
+      account,
+      container: type,
+      blob: manifestFile(request.day),
+    })),
+  };
+}
+
+/** The downloads that make a folder `aitb data restore --archives <folder>` reads. */
+export function azureDownloads(
+  config: ParsedStackConfig,
+  request: ArchiveDay,
+  folder: string,
+): string[] {
+  const blobs = azureArchiveBlobs(config, request);
+  return [
+    ...blobs.data.map(({ ref, relative }) => blobDownloadCommand(ref, path.join(folder, relative))),
+    blobDownloadCommand(blobs.manifests[0], path.join(folder, manifestFile(request.day))),
+  ];
+}
+
+/** The uploads of a day `aitb data archive --archives <folder>` wrote, none over an existing blob. */
+export function azureUploads(
+  config: ParsedStackConfig,
+  request: ArchiveDay,
+  folder: string,
+): string[] {
+  const blobs = azureArchiveBlobs(config, request);
+  return [
+    ...blobs.data.map(({ ref, relative }) => blobUploadCommand(ref, path.join(folder, relative))),
+    ...blobs.manifests.map((ref) =>
+      blobUploadCommand(ref, path.join(folder, manifestFile(request.day))),
+    ),
+  ];
+}
+
+/**
+ * Where the stack's archives are read from or written to: `--archives`, else
+ * `<aitb:backups.root>/archives` (Docker and loopback). Azure keeps them in blob containers: the
+ * restore reads a downloaded copy, the archive writes a folder to upload; without `--archives`
+ * the error prints the exact commands.
  */
 export function archivesOf(
-  command: string,
+  command: "data restore" | "data archive",
   root: string,
   config: ParsedStackConfig,
   flag: string | undefined,
+  request: ArchiveDay,
 ): string {
   if (flag) return path.resolve(flag);
   if (config.target === "azure") {
+    const folder = `archives-${request.day}`;
+    const again = commandLine([
+      "aitb",
+      ...command.split(" "),
+      "--stack",
+      request.stack,
+      "--date",
+      request.day,
+      "--types",
+      request.types.join(","),
+      "--archives",
+      folder,
+    ]);
     throw new InputError(command, [
       {
         key: "--archives",
         message:
-          "an Azure stack keeps its archives in blob containers; download the day's files and manifest (az storage blob download-batch) and pass --archives <folder>",
+          command === "data restore"
+            ? `an Azure stack keeps its archives in blob containers; download the day's files and its manifest, then pass the folder:\n${[...azureDownloads(config, request, folder), `${again} ...`].map((line) => `      ${line}`).join("\n")}`
+            : `an Azure stack keeps its archives in blob containers; write the day to a folder, then upload it with the commands the archive prints:\n      ${again}`,
       },
     ]);
   }

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONTAINERS } from "../../../components/platform/azure/storage";
+import { blobDownloadCommand } from "../../shared/azureBlobs";
 import { azureNames } from "../../../components/platform/azure/names";
 import { azureSchema, backupsSchema } from "../../../config/schema";
 import { CONFIG_BACKUP_FILE } from "../../../domain/configBackup";
@@ -66,31 +67,6 @@ export function backupLocation(
   return { kind: "file", file: path.resolve(root, backups.data.root, pin, CONFIG_BACKUP_FILE) };
 }
 
-/**
- * The download of an Azure backup, as the operator runs it (Azure CLI `az storage blob download`
- * with `--account-name`, `--container-name`, `--name`, `--file` and `--auth-mode login`:
- * learn.microsoft.com/cli/azure/storage/blob#az-storage-blob-download). The restore reads the
- * downloaded file; the CLI holds no Azure credentials of its own.
- */
-export function downloadCommand(location: Extract<BackupLocation, { kind: "blob" }>, file: string) {
-  return commandLine([
-    "az",
-    "storage",
-    "blob",
-    "download",
-    "--account-name",
-    location.account,
-    "--container-name",
-    location.container,
-    "--name",
-    location.blob,
-    "--file",
-    file,
-    "--auth-mode",
-    "login",
-  ]);
-}
-
 /** Pins that have a backup in a folder of backups (`<pin>/config.json`). */
 function pinsBackedUp(folder: string): string[] {
   if (!fs.existsSync(folder)) return [];
@@ -124,7 +100,7 @@ export function readBackup(options: {
     throw new InputError("restore config", [
       {
         key: "--from",
-        message: `the backup of release ${pin} on the azure target is the blob ${location.url}; download it, then run the restore on the file:\n      ${downloadCommand(location, file)}\n      ${commandLine(["aitb", "restore", "config", "--stack", options.stack, "--release", pin, "--from", file])}`,
+        message: `the backup of release ${pin} on the azure target is the blob ${location.url}; download it, then run the restore on the file:\n      ${blobDownloadCommand(location, file)}\n      ${commandLine(["aitb", "restore", "config", "--stack", options.stack, "--release", pin, "--from", file])}`,
       },
     ]);
   }
