@@ -7,18 +7,13 @@ export interface BlobRef {
   blob: string;
 }
 
-/**
- * The download of one blob, as the operator runs it (Azure CLI `az storage blob download` with
- * `--account-name`, `--container-name`, `--name`, `--file` and `--auth-mode login`:
- * learn.microsoft.com/cli/azure/storage/blob#az-storage-blob-download). The commands that read
- * it take the downloaded file; the CLI holds no Azure credentials of its own.
- */
-export function blobDownloadCommand(ref: BlobRef, file: string): string {
+/** `az storage blob <verb>` of one blob and one local file, signed in as the operator. */
+function blobCommand(verb: "download" | "upload", ref: BlobRef, file: string, more: string[]) {
   return commandLine([
     "az",
     "storage",
     "blob",
-    "download",
+    verb,
     "--account-name",
     ref.account,
     "--container-name",
@@ -27,9 +22,20 @@ export function blobDownloadCommand(ref: BlobRef, file: string): string {
     ref.blob,
     "--file",
     file,
+    ...more,
     "--auth-mode",
     "login",
   ]);
+}
+
+/**
+ * The download of one blob, as the operator runs it (Azure CLI `az storage blob download` with
+ * `--account-name`, `--container-name`, `--name`, `--file` and `--auth-mode login`:
+ * learn.microsoft.com/cli/azure/storage/blob#az-storage-blob-download). The commands that read
+ * it take the downloaded file; the CLI holds no Azure credentials of its own.
+ */
+export function blobDownloadCommand(ref: BlobRef, file: string): string {
+  return blobCommand("download", ref, file, []);
 }
 
 /**
@@ -38,22 +44,5 @@ export function blobDownloadCommand(ref: BlobRef, file: string): string {
  * archive once written is never replaced; the forensic copies upload the same way.
  */
 export function blobUploadCommand(ref: BlobRef, file: string): string {
-  return commandLine([
-    "az",
-    "storage",
-    "blob",
-    "upload",
-    "--account-name",
-    ref.account,
-    "--container-name",
-    ref.container,
-    "--name",
-    ref.blob,
-    "--file",
-    file,
-    "--overwrite",
-    "false",
-    "--auth-mode",
-    "login",
-  ]);
+  return blobCommand("upload", ref, file, ["--overwrite", "false"]);
 }
