@@ -138,6 +138,26 @@ describe("aitb report --incident", () => {
     expect(stdout).toContain("40.0 min: MISSED (target 10-30 min)");
   });
 
+  test("a declared restore of each database is a timeline event of a full rollback", async () => {
+    const restore = {
+      color: "green",
+      reason: "Candles overwritten",
+      incident: "INC-79",
+      fromRelease: "2026.11.3",
+    };
+    commitProd("Restore green's databases for INC-79", (doc) => {
+      doc.setIn(["config", "aitb:database", "restore"], restore);
+      doc.setIn(["config", "aitb:influxdb"], { restore });
+      doc.setIn(["config", "aitb:change"], change("INC-79", 0, "Candles overwritten"));
+    });
+    const { code, stdout } = await report("INC-79");
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      "restore: green from snapshot of 2026.11.3; InfluxDB green from snapshot of 2026.11.3",
+    );
+    expect(stdout).toContain("Kind: Full rollback, target 10-30 min.");
+  });
+
   test("without a passing verification it says not recovered yet; --out writes the file", async () => {
     commitProd("Rollback for INC-79", (doc) => {
       doc.setIn(["config", "aitb:activeColor"], "blue");
