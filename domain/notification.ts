@@ -97,6 +97,11 @@ function bodyLines(message: NotificationMessage): string[] {
   ];
 }
 
+/** A line as a RichTextBlock of one plain TextRun. */
+function richText(text: string, style: Record<string, string> = {}) {
+  return { type: "RichTextBlock", inlines: [{ type: "TextRun", text, ...style }] };
+}
+
 /** The exact body a channel is sent for the message. */
 export function channelPayload(channel: ChannelSpec, message: NotificationMessage): ChannelPayload {
   const subject = oneLine(message.subject);
@@ -115,16 +120,34 @@ export function channelPayload(channel: ChannelSpec, message: NotificationMessag
         },
       };
     case "teams":
-      // An Office 365 connector card, the shape Teams incoming webhooks take
-      // (MicrosoftDocs/msteams-docs, webhooks-and-connectors/how-to/add-incoming-webhook.md).
+      // A Workflows webhook ("Send webhook alerts to a channel"), which takes a message with an
+      // Adaptive Card attachment; the Office 365 connectors' MessageCard webhooks are retired
+      // (devblogs.microsoft.com/microsoft365dev/retirement-of-office-365-connectors-within-
+      // microsoft-teams; on 2026-03-31, as Argo CD's teams-workflows notification docs give it). Every line is a TextRun of a RichTextBlock: a TextRun renders no
+      // markdown (learn.microsoft.com/adaptive-cards/schema-explorer/text-run) and cards render
+      // no HTML, so no field can make a link, a mention or a heading.
       return {
         kind: "teams",
         body: {
-          "@type": "MessageCard",
-          "@context": "https://schema.org/extensions",
-          summary: escapeTeams(subject),
-          title: escapeTeams(subject),
-          text: clip(lines.map(escapeTeams).join("\n\n"), CHAT_TEXT_MAX),
+          type: "message",
+          attachments: [
+            {
+              contentType: "application/vnd.microsoft.card.adaptive",
+              contentUrl: null,
+              content: {
+                $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+                type: "AdaptiveCard",
+                version: "1.2",
+                body: [
+                  richText(escapeTeams(subject), { weight: "Bolder", size: "Medium" }),
+                  ...clip(lines.map(escapeTeams).join("\n"), CHAT_TEXT_MAX)
+                    .split("\n")
+                    .filter((line) => line.trim() !== "")
+                    .map((line) => richText(line)),
+                ],
+              },
+            },
+          ],
         },
       };
     case "pagerduty":

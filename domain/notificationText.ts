@@ -34,16 +34,13 @@ export function escapeSlack(text: string): string {
 }
 
 /**
- * Teams renders a MessageCard's text as markdown with some HTML: entities for `&<>` and a
- * backslash before the markdown that makes a link or an image (`[`, `]`, `(`, `)`, `!`) or
- * formatting (`*`, `_`, `` ` ``, `#`, `\`).
+ * A Teams TextRun renders neither markdown nor HTML; what it still reads is the Adaptive Cards
+ * date and time functions, `{{DATE(...)}}` and `{{TIME(...)}}` (learn.microsoft.com/
+ * adaptive-cards/authoring-cards/text-features): a zero-width space between the braces keeps
+ * them text.
  */
 export function escapeTeams(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/([\\`*_[\]()#!])/g, "\\$1");
+  return text.replace(/\{\{/g, "{\u200b{").replace(/\}\}/g, "}\u200b}");
 }
 
 /** A markdown table cell: one line, no column break. */

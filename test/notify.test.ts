@@ -22,6 +22,16 @@ import { captureIo, removeProject, tempProject, type CapturedIo } from "./workfl
 
 const SLACK = "/services/T0AITB/B0AITB/slackTokenS3cr3t0123";
 const TEAMS = "/webhookb2/teams-token-S3cr3t-0123";
+
+/** The text of every TextRun of the Teams card a receiver recorded, in order. */
+function teamsRuns(body: unknown): string[] {
+  const card = body as {
+    attachments: { content: { body: { inlines: { type: string; text: string }[] }[] } }[];
+  };
+  return card.attachments[0].content.body.flatMap((block) =>
+    block.inlines.map((inline) => inline.text),
+  );
+}
 const ROUTING_KEY = "routingKeyS3cr3t0123456789abcdef";
 const SMTP_PASSWORD = "smtp-password-S3cr3t-0123";
 const SECRETS = [SLACK, TEAMS, ROUTING_KEY, SMTP_PASSWORD];
@@ -128,7 +138,19 @@ describe("aitb notice --send", () => {
       "To: Trading team, DevOps team, Management (immediately)",
     );
     const [teams] = http.to(TEAMS);
-    expect(teams.body).toMatchObject({ "@type": "MessageCard" });
+    expect(teams.body).toMatchObject({
+      type: "message",
+      attachments: [
+        {
+          contentType: "application/vnd.microsoft.card.adaptive",
+          content: { type: "AdaptiveCard", version: "1.2" },
+        },
+      ],
+    });
+    expect(teamsRuns(teams.body)[0]).toBe("[URGENT] AITB Production Rollback Executed");
+    expect(teamsRuns(teams.body)).toContain(
+      "To: Trading team, DevOps team, Management (immediately)",
+    );
     const [page] = http.to("/v2/enqueue");
     expect(page.body).toMatchObject({
       routing_key: ROUTING_KEY,
@@ -250,6 +272,7 @@ describe("aitb notice --send", () => {
         lines: [
           "Reason: errors\nSERVICES: all fine <!channel> <https://evil.example|click here>",
           "Teams: [click](https://evil.example) ![x](https://evil.example/x.png)",
+          "Card: {{DATE(2026-11-28T15:00:00Z, SHORT)}}",
         ],
       }),
       maskedIo(),
@@ -259,8 +282,14 @@ describe("aitb notice --send", () => {
     expect(text).toContain("&lt;!channel&gt;");
     expect(text).not.toContain("<https://evil.example|click here>");
     expect(text.split("\n").some((line) => line.startsWith("SERVICES:"))).toBe(false);
-    const teams = (http.to(TEAMS)[0].body as { text: string }).text;
-    expect(teams).toContain("\\[click\\]\\(https://evil.example\\)");
+    // A TextRun renders no markdown and a card no HTML: the link stays text, on its own line.
+    const body = http.to(TEAMS)[0].body;
+    const runs = teamsRuns(body);
+    expect(runs).toContain("Teams: [click](https://evil.example) ![x](https://evil.example/x.png)");
+    expect(runs.some((run) => run.startsWith("SERVICES:"))).toBe(false);
+    expect(JSON.stringify(body)).not.toContain('"TextBlock"');
+    // The one thing a TextRun still reads, the card's date functions, is kept text too.
+    expect(runs).toContain("Card: {\u200b{DATE(2026-11-28T15:00:00Z, SHORT)}\u200b}");
     const [mail] = await parsedMails(smtp);
     expect(mail.headers.has("bcc")).toBe(false);
     expect(mail.subject).toBe("Rollback Bcc: attacker@example.net");

@@ -21,6 +21,16 @@ import { runRollback } from "../../cli/commands/rollback";
 import { masked, type CommandIo } from "../../cli/shared/io";
 import { headerOf, startHttpReceiver, startSmtpReceiver } from "./receivers";
 
+/** The first line a chat receiver shows: Slack's text, or the Teams card's first TextRun. */
+function firstLineOf(body: unknown): string {
+  const card = body as {
+    text?: string;
+    attachments?: { content?: { body?: { inlines?: { text?: string }[] }[] } }[];
+  };
+  const run = card.attachments?.[0]?.content?.body?.[0]?.inlines?.[0]?.text;
+  return String(run ?? card.text ?? "").split("\n")[0];
+}
+
 export interface NotifyDrillOptions {
   stack: string;
   host: string;
@@ -238,17 +248,7 @@ export async function runNotifyDrill(options: NotifyDrillOptions): Promise<Notif
             ? requests
                 .map((r) => `dedup_key ${(r.body as { dedup_key?: string }).dedup_key}`)
                 .join(", ")
-            : requests
-                .map((r) =>
-                  String(
-                    (r.body as { text?: string; title?: string }).title ??
-                      (r.body as { text?: string }).text ??
-                      "",
-                  )
-                    .split("\n")[0]
-                    .slice(0, 70),
-                )
-                .join(" | "),
+            : requests.map((r) => firstLineOf(r.body).slice(0, 70)).join(" | "),
       };
     });
     received.push({
