@@ -1,4 +1,4 @@
-import { identify, type ResourceIdentity } from "../../contract/resources";
+import { identify, prePromotionChecksOf, type ResourceIdentity } from "../../contract/resources";
 import { COLORS, type Color } from "../../domain/colors";
 import { SERVICE_NAMES, type ServiceName } from "../../domain/services";
 import type { PlannedResource } from "./evaluate";
@@ -39,6 +39,33 @@ export interface BlastRadius {
   replacements: { name: string; forcedBy: string[]; deleteFirst: boolean }[];
   /** Updated resources whose type the replacement table does not know: each may be a replace. */
   unknown: { name: string; type: string }[];
+  /**
+   * On a switch: how many checks of the color it goes to the pre-promotion analysis runs before
+   * the switch record moves (`gate: false` when the health gate is off). Null without a switch.
+   */
+  observedBeforeSwitch: { color: Color; checks: number; gate: boolean } | null;
+}
+
+/** The pre-promotion analysis's checks of `color` in a plan; gate false when it has none. */
+function checksBeforeSwitch(plan: Plan, color: Color): { checks: number; gate: boolean } {
+  for (const resource of plan.resources) {
+    const text = prePromotionChecksOf({
+      type: resource.type,
+      urn: resource.urn,
+      name: resource.name,
+      props: resource.inputs,
+    });
+    if (text === undefined) continue;
+    let checks: unknown;
+    try {
+      checks = JSON.parse(text);
+    } catch {
+      checks = [];
+    }
+    const list = Array.isArray(checks) ? (checks as { color?: unknown }[]) : [];
+    return { checks: list.filter((check) => check.color === color).length, gate: true };
+  }
+  return { checks: 0, gate: false };
 }
 
 function resourceOf(change: ResourceChange): PlannedResource {
@@ -102,6 +129,10 @@ export function blastRadius(base: Plan, desired: Plan, diff: GraphDiff): BlastRa
     other,
     replacements,
     unknown,
+    observedBeforeSwitch:
+      base.activeColor !== desired.activeColor
+        ? { color: desired.activeColor, ...checksBeforeSwitch(desired, desired.activeColor) }
+        : null,
   };
 }
 
@@ -115,6 +146,16 @@ export function blastLines(blast: BlastRadius): string[] {
       ? `routing: the switch record changes (${blast.switchRecord.join(", ")})${move}, and the live trading lease with it; the proxy and the bots read it at run time, so nothing reloads or restarts`
       : "routing: no change",
   ];
+  const observed = blast.observedBeforeSwitch;
+  if (observed) {
+    lines.push(
+      !observed.gate
+        ? `pre-promotion: the health gate is off (aitb:healthGate.enabled): nothing of ${observed.color} is checked before the switch`
+        : observed.checks > 0
+          ? `pre-promotion: ${observed.color} is checked before the switch (${observed.checks} check${observed.checks === 1 ? "" : "s"})`
+          : `pre-promotion: NO check of ${observed.color} runs before the switch: none of its services can be called from where pulumi up runs (Azure: set aitb:azure.healthCheckSources, docs/azure.md); only the public routes' baseline is measured`,
+    );
+  }
   if (blast.proxy.length > 0) {
     lines.push(
       `proxy: ${blast.proxy.join(", ")} change (a site change is a drained reload on Docker and loopback, a new revision on Azure)`,

@@ -57,6 +57,7 @@ interface DiffJson {
     database: { changes: boolean };
     replacements: { name: string; forcedBy: string[]; deleteFirst: boolean }[];
     unknown: { name: string; type: string }[];
+    observedBeforeSwitch: { color: string; checks: number; gate: boolean } | null;
   };
   policies: { violations: unknown[]; mandatory: number };
 }
@@ -133,6 +134,13 @@ describe("aitb diff", () => {
       "pre-switch-backup",
       "switch-record",
     ]);
+    // Without aitb:azure.healthCheckSources nothing of blue can be called before the switch, and
+    // the review says so rather than letting an analysis of nothing look like a pass.
+    expect(json?.blastRadius.observedBeforeSwitch).toEqual({
+      color: "blue",
+      checks: 0,
+      gate: true,
+    });
     // Blob metadata is updated in place (cli/engine/replacements.json): no revision, no replacement.
     expect(json?.changes.find((c) => c.name === "switch-record")).toMatchObject({
       op: "update",
@@ -178,6 +186,7 @@ describe("aitb diff", () => {
     expect(code).toBe(0);
     const out = io.stdout();
     expect(out).toContain("~ update switch-record  command:Command");
+    expect(out).toContain("pre-promotion: green is checked before the switch (9 checks)");
     expect(out).toMatch(/- +"activeColor": "blue"/);
     expect(out).toMatch(/\+ +"activeColor": "green"/);
     expect(out).not.toContain("bot-green  docker");
