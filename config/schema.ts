@@ -321,7 +321,12 @@ export const sqlServerSchema = z
     name: engineDatabaseName.default("aitb"),
     /** Azure SQL administrator login (Docker: the image's `sa`). */
     adminLogin: postgresRole.default("aitbadmin"),
-    /** Docker target. Check the tag exists before relying on it: `docker buildx imagetools inspect <image>`. */
+    /**
+     * Docker target. The tag is the one Apache Spark's SQL Server integration tests and EMQX's
+     * SQL Server guide run, with sqlcmd at /opt/mssql-tools18/bin (the health check and the
+     * backup steps call it there); pin it by digest once pulled
+     * (`docker buildx imagetools inspect <image>`).
+     */
     image: imageReference.default("mcr.microsoft.com/mssql/server:2022-CU15-ubuntu-22.04"),
     /** Azure SQL SKU name, such as "S1" or "GP_Gen5_2". */
     sku: azureSku.default("S1"),
