@@ -499,5 +499,18 @@ describe("the notice's status, from observations only", () => {
     expect(built.nextSteps.join("\n")).toContain(
       "Check the restored database of green (compare the counts with the live database), then switch to it: aitb rollback --stack dev --class emergency",
     );
+
+    // Once an earlier incident completed it, the restore is no news to a later change's notice.
+    const later = {
+      ...config,
+      change: { ...config.change, incident: "INC-5000" },
+      influxdb: {
+        ...config.influxdb!,
+        restore: { ...config.influxdb!.restore!, performedAt: "2026-11-28T15:30:00Z" },
+      },
+    };
+    const next = buildNotice({ plan, config: later, verification: [] });
+    expect(next.details.rollbackType).not.toContain("InfluxDB");
+    expect(next.status.dataIntegrity).not.toContain("InfluxDB");
   });
 });

@@ -143,10 +143,18 @@ function restoreDescription(
 const ENGINE_NAMES: Record<EngineKey, string> = { influxdb: "InfluxDB", sqlServer: "SQL Server" };
 
 /** The declared restores of the optional engines, each with its engine's name. */
+/**
+ * The engine restores this change is about: one not performed yet, or one of this change's
+ * incident. A restore an earlier incident completed stays declared (its database is live now)
+ * and is no news to the notice.
+ */
 function engineRestoresOf(config: ParsedStackConfig) {
   return (Object.keys(ENGINE_NAMES) as EngineKey[]).flatMap((key) => {
     const engine = config[key];
-    return engine?.restore ? [{ key, engine, restore: engine.restore }] : [];
+    const restore = engine?.restore;
+    const current =
+      restore && (!restore.performedAt || restore.incident === config.change.incident);
+    return engine && restore && current ? [{ key, engine, restore }] : [];
   });
 }
 
