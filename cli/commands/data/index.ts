@@ -14,7 +14,7 @@ import { editedFile } from "../rollback/rollbackWrite";
 import { verifyArchiveFiles } from "./archiveCheck";
 import { writeArchive } from "./archiveWrite";
 import { tradingCalendar } from "./calendar";
-import { archivesOf, azureUploads, dayArg, typesArg } from "./options";
+import { archivesOf, azureTransfers, dayArg, typesArg } from "./options";
 import { DATABASE_URL_ENV, databaseUrl } from "./pg";
 import { judgeRepoint, repointLines, writeRepoint } from "./repoint";
 import { nextSchema, restoreArchive, type RestoreOutcome } from "./restoreImport";
@@ -204,7 +204,8 @@ export async function runDataArchive(flags: DataArchiveFlags, io: CommandIo): Pr
         edited.config.target === "azure"
           ? [
               "  upload it to the stack's archive containers (a blob that exists is not replaced):",
-              ...azureUploads(
+              ...azureTransfers(
+                "upload",
                 edited.config,
                 day,
                 path.relative(process.cwd(), archives) || ".",

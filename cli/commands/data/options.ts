@@ -66,31 +66,25 @@ export function azureArchiveBlobs(
   };
 }
 
-/** The downloads that make a folder `aitb data restore --archives <folder>` reads. */
-export function azureDownloads(
+/**
+ * The Azure CLI commands that fill a folder `aitb data restore --archives <folder>` reads
+ * (`download`: the day's files, and its manifest from the first type's container), or that file
+ * the folder `aitb data archive --archives <folder>` wrote (`upload`: the manifest into every
+ * type's container, none over an existing blob).
+ */
+export function azureTransfers(
+  direction: "download" | "upload",
   config: ParsedStackConfig,
   request: ArchiveDay,
   folder: string,
 ): string[] {
   const blobs = azureArchiveBlobs(config, request);
+  const command = direction === "download" ? blobDownloadCommand : blobUploadCommand;
+  const manifests = direction === "download" ? blobs.manifests.slice(0, 1) : blobs.manifests;
+  const manifest = path.join(folder, manifestFile(request.day));
   return [
-    ...blobs.data.map(({ ref, relative }) => blobDownloadCommand(ref, path.join(folder, relative))),
-    blobDownloadCommand(blobs.manifests[0], path.join(folder, manifestFile(request.day))),
-  ];
-}
-
-/** The uploads of a day `aitb data archive --archives <folder>` wrote, none over an existing blob. */
-export function azureUploads(
-  config: ParsedStackConfig,
-  request: ArchiveDay,
-  folder: string,
-): string[] {
-  const blobs = azureArchiveBlobs(config, request);
-  return [
-    ...blobs.data.map(({ ref, relative }) => blobUploadCommand(ref, path.join(folder, relative))),
-    ...blobs.manifests.map((ref) =>
-      blobUploadCommand(ref, path.join(folder, manifestFile(request.day))),
-    ),
+    ...blobs.data.map(({ ref, relative }) => command(ref, path.join(folder, relative))),
+    ...manifests.map((ref) => command(ref, manifest)),
   ];
 }
 
@@ -127,7 +121,7 @@ export function archivesOf(
         key: "--archives",
         message:
           command === "data restore"
-            ? `an Azure stack keeps its archives in blob containers; download the day's files and its manifest, then pass the folder:\n${[...azureDownloads(config, request, folder), `${again} ...`].map((line) => `      ${line}`).join("\n")}`
+            ? `an Azure stack keeps its archives in blob containers; download the day's files and its manifest, then pass the folder:\n${[...azureTransfers("download", config, request, folder), `${again} ...`].map((line) => `      ${line}`).join("\n")}`
             : `an Azure stack keeps its archives in blob containers; write the day to a folder, then upload it with the commands the archive prints:\n      ${again}`,
       },
     ]);
