@@ -166,6 +166,13 @@ function signal(pid: number, name: NodeJS.Signals, group: boolean): void {
   }
 }
 
+/** Waits until a process is gone (or a zombie), at most `ms`; true when it is. */
+export async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(pid) && Date.now() < deadline) await sleep(50);
+  return !alive(pid);
+}
+
 /** Asks a process (or its group) to stop, then kills it when the grace period runs out. */
 export async function stopProcess(
   pid: number,
@@ -173,12 +180,9 @@ export async function stopProcess(
 ): Promise<void> {
   const group = options.group ?? false;
   signal(pid, options.signal, group);
-  const deadline = Date.now() + options.graceMs;
-  while (alive(pid) && Date.now() < deadline) await sleep(50);
-  if (alive(pid)) {
+  if (!(await waitForExit(pid, options.graceMs))) {
     signal(pid, "SIGKILL", group);
-    const hard = Date.now() + 2_000;
-    while (alive(pid) && Date.now() < hard) await sleep(50);
+    await waitForExit(pid, 2_000);
   }
 }
 

@@ -17,6 +17,7 @@ import {
   run,
   runChecked,
   serverAccount,
+  waitForExit,
   type Account,
 } from "./os";
 
@@ -266,13 +267,21 @@ async function startServer(inputs: ServerInputs): Promise<number> {
 }
 
 async function stopServer(state: ServerInputs): Promise<void> {
-  if (!postmasterPid(state.dataDir)) return;
+  const pid = postmasterPid(state.dataDir);
+  if (!pid) return;
   await runChecked(
     "pg_ctl stop",
     program(state.bin, "pg_ctl"),
     ["stop", "-D", state.dataDir, "-m", "fast", "-w", "-t", "60"],
     { ...serverAccount(), cwd: state.dataDir },
   );
+  // `pg_ctl stop -w` returns once postmaster.pid is gone, which the postmaster removes just
+  // before it exits: the process itself is waited for too, so the port is free when this returns.
+  if (!(await waitForExit(pid, 10_000))) {
+    throw new Error(
+      `PostgreSQL (pid ${pid}) still runs 10 s after pg_ctl stop of ${state.dataDir}`,
+    );
+  }
 }
 
 export const serverProvider: pulumi.dynamic.ResourceProvider<ServerInputs, ServerOutputs> = {
