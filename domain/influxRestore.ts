@@ -21,6 +21,12 @@ export interface EngineDeclaration {
 /** The config key of an engine: `aitb:influxdb`, `aitb:sqlServer`. */
 export type EngineKey = "influxdb" | "sqlServer";
 
+/** Each engine's name, as the notice, the report and the rollback's messages say it. */
+export const ENGINE_NAMES: Record<EngineKey, string> = {
+  influxdb: "InfluxDB",
+  sqlServer: "SQL Server",
+};
+
 /** The new database's name: identifier characters only ("-" of the derived name becomes "_"). */
 export function engineRestorePoint(
   engine: EngineDeclaration,

@@ -7,7 +7,7 @@ import type { ParsedStackConfig } from "../../../config/schema";
 import { triggerById } from "../../../domain/change";
 import { otherColor } from "../../../domain/colors";
 import { resolveRestorePoint } from "../../../domain/restore";
-import { engineRestorePoint, type EngineKey } from "../../../domain/influxRestore";
+import { ENGINE_NAMES, engineRestorePoint, type EngineKey } from "../../../domain/influxRestore";
 import { resolveServiceSettings } from "../../../domain/deployment";
 import { SERVICE_NAMES, type ServiceName } from "../../../domain/services";
 import type { Plan } from "../../engine/plan";
@@ -140,9 +140,6 @@ function restoreDescription(
   return `restore of ${restore.color}'s database into ${target} from ${from}`;
 }
 
-const ENGINE_NAMES: Record<EngineKey, string> = { influxdb: "InfluxDB", sqlServer: "SQL Server" };
-
-/** The declared restores of the optional engines, each with its engine's name. */
 /**
  * The engine restores this change is about: one not performed yet, or one of this change's
  * incident. A restore an earlier incident completed stays declared (its database is live now)
@@ -264,6 +261,7 @@ export function buildNotice(input: NoticeInput): RollbackNotice {
   const switched = previous.color !== current.color;
   const trigger = change.trigger ? triggerById(change.trigger) : undefined;
   const restore = config.database.restore;
+  const engineRestores = engineRestoresOf(config);
   const incident = change.incident ?? "(none recorded in aitb:change.incident)";
 
   const type = [
@@ -271,11 +269,11 @@ export function buildNotice(input: NoticeInput): RollbackNotice {
     switched ? `blue/green switch ${previous.color} → ${current.color}` : "no switch",
     previous.release !== current.release ? `release ${previous.release} → ${current.release}` : "",
     restore ? `database restore on ${restore.color}` : "",
-    ...engineRestoresOf(config).map(
+    ...engineRestores.map(
       ({ key, restore: declared }) => `${ENGINE_NAMES[key]} restore on ${declared.color}`,
     ),
   ].filter(Boolean);
-  const pending = [restore, ...engineRestoresOf(config).map((engine) => engine.restore)].find(
+  const pending = [restore, ...engineRestores.map((engine) => engine.restore)].find(
     (declared) => declared !== undefined && declared.color !== plan.activeColor,
   );
 
@@ -286,7 +284,7 @@ export function buildNotice(input: NoticeInput): RollbackNotice {
       ? `Post-rollback verification ran: ${input.verification.filter((r) => r.ok).length}/${input.verification.length} checks passed; re-run ${commandLine(["aitb", "verify", "--stack", plan.stack])} after any further change`
       : `Run the post-rollback verification: ${commandLine(["aitb", "verify", "--stack", plan.stack])}`,
     pending
-      ? `Check the restored database${(restore ? 1 : 0) + engineRestoresOf(config).length > 1 ? "s" : ""} of ${pending.color} (${restore ? "aitb verify reports PostgreSQL's against its snapshot's manifest" : "compare the counts with the live database"}), then switch to it: ${commandLine(restoreSwitchArgs({ stack: plan.stack, color: pending.color, change }))}`
+      ? `Check the restored database${(restore ? 1 : 0) + engineRestores.length > 1 ? "s" : ""} of ${pending.color} (${restore ? "aitb verify reports PostgreSQL's against its snapshot's manifest" : "compare the counts with the live database"}), then switch to it: ${commandLine(restoreSwitchArgs({ stack: plan.stack, color: pending.color, change }))}`
       : `Keep ${otherColor(plan.activeColor)} @ ${plan.releases[otherColor(plan.activeColor)]} deployed as the warm standby for forensics; do not re-pin it until the root cause is known`,
     `Full incident report with root cause analysis for ${incident}${changedAt ? ` by ${at(changedAt, 4)}` : " within 4 hours"}`,
   ];

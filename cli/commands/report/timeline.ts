@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import type { TimelineCommit } from "../../../domain/incidentReport";
 import { oneLine } from "../../../domain/notificationText";
 import { stackFileName } from "../../engine/stackFiles";
+import { ENGINE_NAMES } from "../../../domain/influxRestore";
 
 interface Version {
   commit: string;
@@ -42,11 +43,10 @@ function slotsOf(config: Record<string, unknown>): Record<string, string> {
 }
 
 /** The keys that declare a restore, and the database each names. */
-const RESTORE_KEYS = [
+const RESTORE_KEYS: readonly (readonly [string, string])[] = [
   ["aitb:database", ""],
-  ["aitb:influxdb", "InfluxDB "],
-  ["aitb:sqlServer", "SQL Server "],
-] as const;
+  ...Object.entries(ENGINE_NAMES).map(([key, name]) => [`aitb:${key}`, `${name} `] as const),
+];
 
 /** Every declared restore of the version, PostgreSQL's first: "<color> from <point>". */
 function restoreOf(config: Record<string, unknown>): string | undefined {

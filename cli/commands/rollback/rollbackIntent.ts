@@ -2,7 +2,7 @@ import { otherColor, type Color } from "../../../domain/colors";
 import type { ChangeClass } from "../../../domain/change";
 import { triggerById, TRIGGER_CONDITIONS } from "../../../domain/change";
 import type { EngineRestoreConfig, ParsedStackConfig, RestoreConfig } from "../../../config/schema";
-import type { EngineKey } from "../../../domain/influxRestore";
+import { ENGINE_NAMES, type EngineKey } from "../../../domain/influxRestore";
 import { InputError, type InputIssue } from "../../exitCodes";
 import { lastKnownGood } from "../../shared/releaseHistory";
 import { isoInstant } from "../../shared/time";
@@ -194,7 +194,7 @@ export function rollbackIntent(
     if (!config[key]) {
       issues.push({
         key: "--databases",
-        message: `"${database}": the stack declares no ${database === "influxdb" ? "InfluxDB" : "SQL Server"} (aitb:${key} is absent); drop it from --databases, or declare aitb:${key} first`,
+        message: `"${database}": the stack declares no ${ENGINE_NAMES[key]} (aitb:${key} is absent); drop it from --databases, or declare aitb:${key} first`,
       });
     }
   }

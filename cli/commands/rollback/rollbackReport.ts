@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { blastLines } from "../../engine/blastRadius";
 import type { RollbackIntent } from "./rollbackIntent";
+import { ENGINE_NAMES, type EngineKey } from "../../../domain/influxRestore";
 import type { StackChange } from "../../engine/stackChange";
 import { standsAlready, verdictText } from "../../engine/verdicts";
 import { commandLine } from "../../../domain/quote";
@@ -22,8 +23,9 @@ export function describeIntent(intent: RollbackIntent): string {
       const point = declared?.pointInTime ?? `the snapshot of release ${declared?.fromRelease}`;
       const names = [
         ...(restore ? ["PostgreSQL"] : []),
-        ...(intent.engineRestores.influxdb ? ["InfluxDB"] : []),
-        ...(intent.engineRestores.sqlServer ? ["SQL Server"] : []),
+        ...(Object.keys(ENGINE_NAMES) as EngineKey[])
+          .filter((key) => intent.engineRestores[key])
+          .map((key) => ENGINE_NAMES[key]),
       ];
       const what =
         names.length === 1 && restore
